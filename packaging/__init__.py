@@ -1,0 +1,1 @@
+"""PyInstaller spec and build script for the desktop bundle."""

@@ -1,0 +1,1 @@
+"""Running untrusted code in WebAssembly (wasmtime): runtimes, limits, test harness, verdicts."""

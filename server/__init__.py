@@ -1,0 +1,1 @@
+"""The EllaAI REST API server (FastAPI). Imports nothing here so that `server.schemas` stays light."""
