@@ -1,1 +1,1 @@
-"""On-device proctoring: frame sources, face analysis, desktop monitors, the event model and risk."""
+"""On-device proctoring: frame sources, face analysis, desktop monitors, events and risk."""

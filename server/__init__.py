@@ -1,1 +1,1 @@
-"""The EllaAI REST API server (FastAPI). Imports nothing here so that `server.schemas` stays light."""
+"""The EllaAI REST API server (FastAPI); imports nothing, so `server.schemas` stays light."""

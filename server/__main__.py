@@ -1,0 +1,70 @@
+"""`python -m server` (or `ella-server`): serve, migrate, create-admin."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+
+from server.config import Settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="ella-server", description="The EllaAI API server")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the API server")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    admin = commands.add_parser("create-admin", help="create a system administrator")
+    admin.add_argument("--email", default=os.environ.get("ELLA_ADMIN_EMAIL"))
+    admin.add_argument("--password", default=os.environ.get("ELLA_ADMIN_PASSWORD"))
+    args = parser.parse_args(argv)
+
+    if args.command == "serve":
+        import uvicorn
+
+        settings = Settings()
+        print(
+            f"EllaAI API on http://{args.host}:{args.port} "
+            f"(docs: http://{args.host}:{args.port}/docs, database: "
+            f"{settings.resolved_database_url})",
+            flush=True,
+        )
+        uvicorn.run(
+            "server.app:create_app",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            log_level="info",
+        )
+        return 0
+
+    from server.app import create_app
+
+    app = create_app(Settings())
+    if args.command == "migrate":
+        print("database is up to date")
+        return 0
+    if args.command == "create-admin":
+        from server.bootstrap import ensure_admin
+        from server.db import transaction
+
+        email = args.email or input("Administrator email: ")
+        password = args.password or getpass.getpass("Password: ")
+        if len(password) < 10:
+            print("password must be at least 10 characters", file=sys.stderr)
+            return 2
+        context = app.state.context
+        with transaction(context.sessions) as db:
+            created = ensure_admin(db, context.passwords, email=email, password=password)
+        print(f"administrator {email} {'created' if created else 'already exists'}")
+        return 0
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""System administration: users, roles, suspensions, system configuration and statistics."""

@@ -1,0 +1,91 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+
+from server.admin.router import router as admin_router
+from server.auth import router as auth_routes
+from server.bootstrap import ensure_admin
+from server.companies.router import router as companies_router
+from server.config import Settings
+from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
+from server.deps import ServerContext, get_actor
+from server.http import RequestContextMiddleware, install_error_handlers, ok
+from server.mail.service import MailboxSender, MailSender
+from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
+from server.security import Passwords
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorEnvelope, "description": description}
+    for status, description in [
+        (400, "Malformed request"),
+        (401, "AUTHENTICATION_REQUIRED"),
+        (403, "INSUFFICIENT_PERMISSIONS or COMPANY_ACCESS_DENIED"),
+        (404, "RESOURCE_NOT_FOUND"),
+        (409, "Conflict"),
+        (413, "PAYLOAD_TOO_LARGE"),
+        (422, "VALIDATION_ERROR"),
+        (429, "RATE_LIMIT_EXCEEDED"),
+        (503, "MAINTENANCE_MODE"),
+    ]
+}
+
+
+def build_api() -> APIRouter:
+    """Every route, once; mounted under both `/api` and `/v1`."""
+    api = APIRouter(responses=ERROR_RESPONSES)
+
+    @api.get("/health", tags=["system"], summary="Liveness")
+    def health() -> Envelope[dict[str, str]]:
+        return ok({"status": "ok", "version": API_VERSION})
+
+    api.include_router(auth_routes.public)
+    # Everything below requires a caller; a route opts out only by living above.
+    protected = APIRouter(dependencies=[Depends(get_actor)])
+    protected.include_router(auth_routes.protected)
+    protected.include_router(companies_router)
+    protected.include_router(admin_router)
+    api.include_router(protected)
+    return api
+
+
+def create_app(settings: Settings | None = None, *, mail: MailSender | None = None) -> FastAPI:
+    settings = settings or Settings()
+    engine = make_engine(settings.resolved_database_url)
+    upgrade_database(engine)
+    context = ServerContext(
+        settings=settings,
+        sessions=make_sessionmaker(engine),
+        passwords=Passwords(settings),
+        mail=mail or MailboxSender(),
+    )
+    if settings.admin_email and settings.admin_password:
+        with transaction(context.sessions) as db:
+            ensure_admin(
+                db, context.passwords, email=settings.admin_email, password=settings.admin_password
+            )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title="EllaAI Platform API",
+        version=API_VERSION,
+        description="Proctored technical assessments. Every response uses the envelope "
+        "`{success, data, error, meta}`; errors carry one of the documented codes.",
+        lifespan=lifespan,
+    )
+    app.state.context = context
+    install_error_handlers(app)
+    app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
+    api = build_api()
+    app.include_router(api, prefix="/api")
+    app.include_router(api, prefix="/v1", include_in_schema=False)
+    return app

@@ -1,0 +1,1 @@
+"""Companies (tenants), their members and their API keys."""

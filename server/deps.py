@@ -1,0 +1,238 @@
+"""Dependencies every router uses: settings, the database session, and who is asking.
+
+`CurrentActor` resolves a bearer JWT, an API key (`Authorization: Bearer ellaai_ak_…` or
+`X-API-Key`), checks that the user is not suspended and the login session not revoked, and
+enforces maintenance mode. Routers are mounted under a parent that requires it, so every route
+is authenticated unless it is mounted elsewhere on purpose (login, health).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.admin.models import SYSTEM_CONFIG_ID, SystemConfig
+from server.auth.models import AuthSession, User
+from server.companies.models import ApiKey
+from server.config import Settings
+from server.errors import (
+    AuthenticationRequired,
+    CompanyAccessDenied,
+    PermissionDenied,
+    ServiceUnavailable,
+)
+from server.ids import digest
+from server.mail.service import MailSender
+from server.permissions import API_KEY_PERMISSIONS, Role, allows, effective_permissions
+from server.security import Passwords, read_access_token
+
+API_KEY_PREFIX = "ellaai_ak_"
+
+
+@dataclass
+class ServerContext:
+    """What the app factory builds once and every request shares."""
+
+    settings: Settings
+    sessions: sessionmaker[Session]
+    passwords: Passwords
+    mail: MailSender
+    extras: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a user, a company's API key, or a candidate holding an invitation."""
+
+    kind: str  # "user" | "api_key" | "candidate"
+    id: str
+    role: Role
+    company_id: str | None
+    permissions: list[str]
+    email: str | None = None
+    session_id: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def can(self, permission: str) -> bool:
+        return allows(self.permissions, permission)
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise PermissionDenied(
+                f"This action needs the '{permission}' permission",
+                details={"required": permission, "role": self.role.value},
+            )
+
+    def can_access_company(self, company_id: str | None) -> bool:
+        return self.is_admin or (company_id is not None and company_id == self.company_id)
+
+    def require_company(self, company_id: str | None) -> None:
+        """For requests that name a company explicitly: another company's is a 403."""
+        if not self.can_access_company(company_id):
+            raise CompanyAccessDenied(
+                "You do not have access to this company's data",
+                details={"companyId": company_id},
+            )
+
+
+def get_context(request: Request) -> ServerContext:
+    context: ServerContext = request.app.state.context
+    return context
+
+
+Context = Annotated[ServerContext, Depends(get_context)]
+
+
+def get_settings(context: Context) -> Settings:
+    return context.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_db(context: Context) -> Iterator[Session]:
+    with context.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _credentials(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    api_key = request.headers.get("x-api-key", "").strip()
+    return api_key or None
+
+
+def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
+    if credential.startswith(API_KEY_PREFIX):
+        return _api_key_actor(db, credential)
+    claims = read_access_token(settings, credential)
+    session = db.get(AuthSession, claims.session_id)
+    if session is None or session.revoked_at is not None or session.subject_id != claims.user_id:
+        raise AuthenticationRequired("This session has ended; sign in again")
+    if claims.user_id.startswith("candidate_"):
+        return candidate_actor(db, claims.user_id, session.id)
+    user = db.get(User, claims.user_id)
+    if user is None:
+        raise AuthenticationRequired("This account no longer exists")
+    _refuse_suspended(user)
+    return user_actor(user, session.id)
+
+
+def user_actor(user: User, session_id: str | None) -> Actor:
+    role = Role(user.role)
+    return Actor(
+        kind="user",
+        id=user.id,
+        role=role,
+        company_id=user.company_id,
+        permissions=effective_permissions(role, user.extra_permissions),
+        email=user.email,
+        session_id=session_id,
+    )
+
+
+def candidate_actor(db: Session, candidate_id: str, session_id: str) -> Actor:
+    """Candidates sign in with an invitation; that flow arrives with invitations (issue 4)."""
+    raise AuthenticationRequired("Candidate sessions are not available on this server")
+
+
+def _refuse_suspended(user: User) -> None:
+    if user.status == "suspended":
+        if user.suspended_until is None or user.suspended_until > datetime.now(UTC):
+            raise AuthenticationRequired(
+                "This account is suspended", details={"reason": "account_suspended"}
+            )
+    elif user.status != "active":
+        raise AuthenticationRequired("This account is not active yet")
+
+
+def _api_key_actor(db: Session, credential: str) -> Actor:
+    key = db.scalar(select(ApiKey).where(ApiKey.key_hash == digest(credential)))
+    if key is None or key.revoked_at is not None:
+        raise AuthenticationRequired("API key is invalid or has been rotated")
+    return Actor(
+        kind="api_key",
+        id=key.id,
+        role=Role.RECRUITER,
+        company_id=key.company_id,
+        permissions=list(API_KEY_PERMISSIONS),
+    )
+
+
+def maintenance_mode(db: Session) -> bool:
+    config = db.get(SystemConfig, SYSTEM_CONFIG_ID)
+    return bool(config and config.maintenance_mode)
+
+
+def refuse_during_maintenance(db: Session, actor: Actor | None) -> None:
+    if (actor is None or not actor.is_admin) and maintenance_mode(db):
+        raise ServiceUnavailable(
+            "The service is down for maintenance; try again later",
+            code="MAINTENANCE_MODE",
+            retry_after=300,
+        )
+
+
+# Declared so the OpenAPI document shows both ways to authenticate; read by `_credentials`.
+_bearer = HTTPBearer(auto_error=False, description="An access token or an `ellaai_ak_` API key")
+_api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+
+def get_actor(
+    request: Request,
+    db: DbSession,
+    settings: SettingsDep,
+    _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    _api_key: Annotated[str | None, Depends(_api_key_header)],
+) -> Actor:
+    credential = _credentials(request)
+    if credential is None:
+        refuse_during_maintenance(db, None)
+        raise AuthenticationRequired(
+            "Authentication required: send 'Authorization: Bearer <token>' or 'X-API-Key'"
+        )
+    actor = resolve_actor(db, settings, credential)
+    refuse_during_maintenance(db, actor)
+    request.state.actor = actor
+    return actor
+
+
+CurrentActor = Annotated[Actor, Depends(get_actor)]
+
+
+def require(permission: str) -> Callable[[Actor], Actor]:
+    """A dependency that lets the route run only for actors holding `permission`."""
+
+    def check(actor: CurrentActor) -> Actor:
+        actor.require(permission)
+        return actor
+
+    return check
+
+
+def require_admin(actor: CurrentActor) -> Actor:
+    if not actor.is_admin:
+        raise PermissionDenied("Only system administrators may do this", details={"required": "*"})
+    return actor
+
+
+AdminActor = Annotated[Actor, Depends(require_admin)]

@@ -1,0 +1,193 @@
+"""HTTP plumbing shared by every router: request IDs, the envelope, and the error handlers."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server import errors
+from server.schemas.common import Envelope, ErrorBody, ErrorEnvelope, Meta, Pagination
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+_request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+STATUS_OF: list[tuple[type[errors.AppError], int]] = [
+    (errors.ValidationFailed, 422),
+    (errors.AuthenticationRequired, 401),
+    (errors.PermissionDenied, 403),
+    (errors.CompanyAccessDenied, 403),
+    (errors.NotFound, 404),
+    (errors.Conflict, 409),
+    (errors.Gone, 410),
+    (errors.RateLimited, 429),
+    (errors.ServiceUnavailable, 503),
+]
+
+
+def current_request_id() -> str:
+    return _request_id.get() or _new_request_id()
+
+
+def _new_request_id() -> str:
+    return f"req_{uuid.uuid4().hex[:16]}"
+
+
+def meta(pagination: Pagination | None = None) -> Meta:
+    return Meta(timestamp=datetime.now(UTC), request_id=current_request_id(), pagination=pagination)
+
+
+def ok(data: T, *, pagination: Pagination | None = None) -> Envelope[T]:
+    """Wrap a route's result in the spec's envelope."""
+    return Envelope[T](data=data, meta=meta(pagination))
+
+
+def error_response(
+    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorEnvelope(error=ErrorBody(code=code, message=message, details=details), meta=meta())
+    return JSONResponse(
+        jsonable_encoder(body.model_dump(by_alias=True)), status_code=status, headers=headers
+    )
+
+
+class RequestContextMiddleware:
+    """Takes `X-Request-ID` from the request (or makes one), echoes it, and caps body size."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        given = headers.get(b"x-request-id", b"").decode("latin-1").strip()
+        request_id = given[:128] if given else _new_request_id()
+        token = _request_id.set(request_id)
+        try:
+            declared = headers.get(b"content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_body_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            started = False
+            tagged = self._tagged(send, request_id)
+
+            async def watching_send(message: Message) -> None:
+                nonlocal started
+                started = started or message["type"] == "http.response.start"
+                await tagged(message)
+
+            try:
+                await self.app(scope, self._capped(receive), watching_send)
+            except Exception:
+                # Here, not in a Starlette handler, so the error still carries the request ID.
+                log.exception("unhandled error in %s %s", scope["method"], scope["path"])
+                if started:
+                    raise
+                response = error_response(500, "INTERNAL_ERROR", "An unexpected error occurred")
+                await response(scope, receive, tagged)
+        finally:
+            _request_id.reset(token)
+
+    def _capped(self, receive: Receive) -> Receive:
+        seen = 0
+
+        async def capped_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_body_bytes:
+                    raise _BodyTooLarge
+            return message
+
+        return capped_receive
+
+    @staticmethod
+    def _tagged(send: Send, request_id: str) -> Send:
+        async def tagged_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (b"x-request-id", request_id.encode("latin-1")),
+                ]
+            await send(message)
+
+        return tagged_send
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_response(
+            413,
+            "PAYLOAD_TOO_LARGE",
+            f"Request body is larger than {self.max_body_bytes} bytes",
+        )
+        await response(scope, receive, self._tagged(send, current_request_id()))
+
+
+class _BodyTooLarge(Exception):
+    """A streamed body went past the cap after the headers said nothing."""
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc[1:]] if loc and loc[0] in ("body", "query", "path") else loc
+    return ".".join(str(p) for p in parts) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Turn every failure, ours or the framework's, into the spec's error envelope."""
+
+    @app.exception_handler(errors.AppError)
+    async def app_error(_: Request, exc: errors.AppError) -> JSONResponse:
+        status = next((s for cls, s in STATUS_OF if isinstance(exc, cls)), 500)
+        headers = {}
+        retry_after = getattr(exc, "retry_after", None)
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        return error_response(status, exc.code, exc.message, exc.details, headers or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = exc.errors()
+        if any(p.get("type") == "json_invalid" for p in problems):
+            return error_response(400, "VALIDATION_ERROR", "Request body is not valid JSON")
+        listed = [
+            {
+                "field": _field_path(tuple(p.get("loc", ()))),
+                "message": p.get("msg", "invalid"),
+                "value": p.get("input") if p.get("type") != "missing" else None,
+            }
+            for p in problems
+        ]
+        first = listed[0] if listed else {"field": "body", "message": "invalid", "value": None}
+        details = {**first, "errors": listed}
+        return error_response(422, "VALIDATION_ERROR", "Request validation failed", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            message = f"No route {request.method} {request.url.path}"
+            if exc.detail and exc.detail != "Not Found":
+                message = str(exc.detail)
+            return error_response(404, "RESOURCE_NOT_FOUND", message)
+        if isinstance(exc.__cause__, _BodyTooLarge):
+            return error_response(413, "PAYLOAD_TOO_LARGE", "Request body is too large")
+        if exc.status_code == 405:
+            return error_response(
+                405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}"
+            )
+        return error_response(exc.status_code, "HTTP_ERROR", str(exc.detail))

@@ -1,0 +1,1 @@
+"""Outgoing mail through a pluggable sender; in development a mailbox table you can read."""

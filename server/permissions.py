@@ -1,0 +1,76 @@
+"""Roles and the spec's permission strings (`assessments:create`, `candidates:read`, `*`).
+
+A permission `resource:manage` grants every action on that resource; `*` grants everything.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    ELLA_RECRUITER = "ella_recruiter"
+    RECRUITER = "recruiter"
+    HIRING_MANAGER = "hiring_manager"
+    CANDIDATE = "candidate"
+
+
+_RECRUITER = [
+    "assessments:manage",
+    "questions:manage",
+    "candidates:manage",
+    "analytics:read",
+    "proctoring:manage",
+    "execution:run",
+    "webhooks:manage",
+    "company:read",
+]
+
+ROLE_PERMISSIONS: dict[Role, list[str]] = {
+    Role.ADMIN: ["*"],
+    Role.ELLA_RECRUITER: [
+        "assessments:read",
+        "questions:read",
+        "candidates:read",
+        "analytics:read",
+        "company:read",
+        "support:manage",
+    ],
+    Role.RECRUITER: _RECRUITER,
+    Role.HIRING_MANAGER: [
+        "assessments:read",
+        "questions:read",
+        "candidates:read",
+        "analytics:read",
+        "proctoring:read",
+        "execution:run",
+        "company:read",
+    ],
+    Role.CANDIDATE: ["attempts:own", "execution:run", "proctoring:own"],
+}
+
+# What an API key may do inside its company: a recruiter's work, nothing administrative.
+API_KEY_PERMISSIONS = list(_RECRUITER)
+
+# Extra permissions an administrator may grant on top of a role.
+GRANTABLE = {
+    "company:manage",
+    "members:manage",
+    *(p for perms in ROLE_PERMISSIONS.values() for p in perms if p != "*"),
+}
+
+
+def effective_permissions(role: Role, extra: list[str] | None) -> list[str]:
+    perms = list(ROLE_PERMISSIONS[role])
+    for permission in extra or []:
+        if permission not in perms:
+            perms.append(permission)
+    return perms
+
+
+def allows(granted: list[str], needed: str) -> bool:
+    if "*" in granted or needed in granted:
+        return True
+    resource, _, _ = needed.partition(":")
+    return f"{resource}:manage" in granted
