@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import schemathesis
 from fastapi.testclient import TestClient
@@ -52,7 +53,7 @@ HEADERS = _admin_headers()
 
 @schema.exclude(path_regex="logout|suspend|/role$|/config$").parametrize()
 @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_in_its_documented_shape(case: schemathesis.Case) -> None:
+def test_every_operation_answers_in_its_documented_shape(case: schemathesis.Case[Any]) -> None:
     case.call_and_validate(
         headers=HEADERS,
         checks=[not_a_server_error, status_code_conformance, response_schema_conformance],
