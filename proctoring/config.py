@@ -55,6 +55,10 @@ class VisionConfig:
     calibration_frames: int = 10
     mesh_crop_scale: float = 2.0  # face box x this, square, is what face mesh sees
     mesh_input_size: int = 192
+    # Face mesh runs on every pose_every-th single-face frame; in between the last pose is kept
+    # while the face box moves less than pose_reuse_max_shift x its width (halves mesh cost).
+    pose_every: int = 2
+    pose_reuse_max_shift: float = 0.15
 
     def __post_init__(self) -> None:
         if self.fps <= 0:

@@ -86,6 +86,8 @@ class FaceAnalyzer:
             min_detection_confidence=0.5,
             min_tracking_confidence=0.5,
         )
+        self._last_pose: tuple[Face, HeadPose] | None = None
+        self._since_pose = 0
 
     def close(self) -> None:
         self._detector.close()
@@ -133,8 +135,26 @@ class FaceAnalyzer:
 
         pose = None
         if len(faces) == 1:
-            pose = self._head_pose(rgb, faces[0], stage)
+            pose = self._pose_for(rgb, faces[0], stage)
+        else:
+            self._last_pose = None
         return FaceObservation(tuple(faces), weak, pose, stage)
+
+    def _pose_for(self, rgb: Image, face: Face, stage: dict[str, float]) -> HeadPose | None:
+        """Face mesh on every ``pose_every``-th frame; in between, the last pose while the face
+        box stays put (a head turning far enough to matter moves its box)."""
+        last = self._last_pose
+        if last is not None and self._since_pose + 1 < self.config.pose_every:
+            previous, pose = last
+            moved = abs(face.x + face.width / 2 - previous.x - previous.width / 2)
+            moved += abs(face.y + face.height / 2 - previous.y - previous.height / 2)
+            if moved <= self.config.pose_reuse_max_shift * previous.width:
+                self._since_pose += 1
+                return pose
+        measured = self._head_pose(rgb, face, stage)
+        self._since_pose = 0
+        self._last_pose = (face, measured) if measured is not None else None
+        return measured
 
     def _head_pose(self, rgb: Image, face: Face, stage: dict[str, float]) -> HeadPose | None:
         t0 = time.perf_counter()
@@ -153,7 +173,7 @@ class FaceAnalyzer:
             return None
         crop[sy0 - y0 : sy1 - y0, sx0 - x0 : sx1 - x0] = rgb[sy0:sy1, sx0:sx1]
         size = self.config.mesh_input_size
-        crop = np.ascontiguousarray(cv2.resize(crop, (size, size), interpolation=cv2.INTER_AREA))
+        crop = np.ascontiguousarray(cv2.resize(crop, (size, size), interpolation=cv2.INTER_LINEAR))
         t1 = time.perf_counter()
         result = self._mesh.process(crop)
         t2 = time.perf_counter()
