@@ -71,7 +71,7 @@ class EventType(StrEnum):
 
 def severity_rank(severity: str) -> int:
     """0 for info up to 3 for high; unknown severities rank as info."""
-    return SEVERITIES.index(cast(Severity, severity)) if severity in SEVERITIES else 0
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
 
 
 def genesis_hash(session_id: str) -> str:
@@ -273,13 +273,18 @@ def verify_chain(
     previous: ProctorEvent | None = None
     for event in ordered:
         if event.compute_hash() != event.hash:
-            breaks.append(ChainBreak(event.seq, "altered", "hash does not match the event's fields"))
+            breaks.append(
+                ChainBreak(event.seq, "altered", "hash does not match the event's fields")
+            )
         descriptor = event.data.get("snapshot")
-        if event.snapshot is not None and isinstance(descriptor, Mapping):
-            if hashlib.sha256(event.snapshot).hexdigest() != descriptor.get("sha256"):
-                breaks.append(
-                    ChainBreak(event.seq, "snapshot_altered", "snapshot bytes do not match sha256")
-                )
+        if (
+            event.snapshot is not None
+            and isinstance(descriptor, Mapping)
+            and hashlib.sha256(event.snapshot).hexdigest() != descriptor.get("sha256")
+        ):
+            breaks.append(
+                ChainBreak(event.seq, "snapshot_altered", "snapshot bytes do not match sha256")
+            )
         if previous is None:
             if event.seq != 0:
                 breaks.append(ChainBreak(event.seq, "gap", f"seq 0..{event.seq - 1} missing"))

@@ -39,7 +39,7 @@ from proctoring.events import (
     snapshot_descriptor,
 )
 from proctoring.rules import Transition, VisionRules
-from proctoring.sources import Frame, Image
+from proctoring.sources import Frame, Image, as_image
 from proctoring.vision import FaceAnalyzer, FaceObservation
 
 log = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def encode_snapshot(image: Image, *, max_width: int, quality: int) -> tuple[byte
     height, width = image.shape[:2]
     if width > max_width:
         size = (max_width, max(1, round(height * max_width / width)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
     ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ValueError("JPEG encoding failed")

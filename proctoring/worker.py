@@ -98,9 +98,7 @@ class AnalysisWorker:
             self.source.open()
         except EnvironmentProblem as exc:
             self.status, self.last_error = "source_unavailable", str(exc)
-            self.session.start(
-                "camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)}
-            )
+            self.session.start("camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)})
             return False
         if self.status == "source_unavailable":
             self.status = "running"
@@ -124,7 +122,9 @@ class AnalysisWorker:
                     self.source.close()
                     opened = False
                     self.status, self.last_error = "source_unavailable", str(exc)
-                    self.session.start("camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)})
+                    self.session.start(
+                        "camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)}
+                    )
                     continue
                 if frame is None:
                     self.status = "ended"

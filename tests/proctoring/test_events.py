@@ -31,7 +31,16 @@ def test_chain_assigns_seq_prev_hash_and_wire_form():
     assert events[0].prev_hash == genesis_hash("s1")
     assert events[1].prev_hash == events[0].hash
     wire = events[1].to_dict()
-    assert set(wire) == {"type", "severity", "timestamp", "offset", "data", "seq", "prevHash", "hash"}
+    assert set(wire) == {
+        "type",
+        "severity",
+        "timestamp",
+        "offset",
+        "data",
+        "seq",
+        "prevHash",
+        "hash",
+    }
     assert wire["timestamp"] == "2026-12-03T17:00:01.500Z"
     assert parse_timestamp(wire["timestamp"]) == datetime(2026, 12, 3, 17, 0, 1, 500000, tzinfo=UTC)
     assert ProctorEvent.from_dict(json.loads(json.dumps(wire))) == events[1]
@@ -96,7 +105,8 @@ def test_swapped_contents_relinked_are_reordered():
 
 def test_duplicate_and_wrong_session():
     events = chain_of()
-    assert [(b.seq, b.kind) for b in verify_chain([*events, events[4]])][0] == (4, "reordered")
+    first = verify_chain([*events, events[4]])[0]
+    assert (first.seq, first.kind) == (4, "reordered")
     assert any(b.kind == "duplicate" for b in verify_chain([*events, events[4]]))
     assert [b.kind for b in verify_chain(events, session_id="other")] == ["bad_genesis"]
 
@@ -105,7 +115,10 @@ def test_snapshot_bytes_are_pinned_by_the_hash():
     chain = EventChain("s", START)
     jpeg = b"\xff\xd8fake-jpeg\xff\xd9"
     event = chain.append(
-        "face_not_detected", "medium", 1.0, {"snapshot": snapshot_descriptor(jpeg, 320, 240)},
+        "face_not_detected",
+        "medium",
+        1.0,
+        {"snapshot": snapshot_descriptor(jpeg, 320, 240)},
         snapshot=jpeg,
     )
     assert verify_chain([event]) == []
@@ -126,10 +139,19 @@ def test_from_dict_rejects_bad_input():
 
 def test_episode_wire_form_for_a_timeline():
     chain = EventChain("s", START)
-    s = chain.append("face_not_detected", "medium", 7.0, {"phase": "start", "startOffset": 4.0, "duration": 3000, "faceCount": 0})
+    s = chain.append(
+        "face_not_detected",
+        "medium",
+        7.0,
+        {"phase": "start", "startOffset": 4.0, "duration": 3000, "faceCount": 0},
+    )
     p = chain.append("paste_detected", "low", 8.0, {"chars": 10})
-    e = chain.append("face_not_detected", "info", 10.0, {"phase": "end", "startSeq": s.seq, "duration": 5000})
-    o = chain.append("looking_away", "medium", 12.0, {"phase": "start", "startOffset": 11.0, "duration": 1000})
+    e = chain.append(
+        "face_not_detected", "info", 10.0, {"phase": "end", "startSeq": s.seq, "duration": 5000}
+    )
+    o = chain.append(
+        "looking_away", "medium", 12.0, {"phase": "start", "startOffset": 11.0, "duration": 1000}
+    )
     found = episodes([s, p, e, o], until=15.0)
     assert [(x.type, x.start, x.duration_ms, x.ongoing) for x in found] == [
         ("face_not_detected", 4.0, 5000, False),

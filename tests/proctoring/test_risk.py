@@ -9,17 +9,27 @@ from proctoring.risk import RiskWeights, assess, level_of
 START = datetime(2026, 12, 3, tzinfo=UTC)
 
 
-def episode(chain: EventChain, type_: str, severity, began: float, seconds: float) -> list[ProctorEvent]:
-    start = chain.append(type_, severity, began, {"phase": "start", "startOffset": began, "duration": 0})
+def episode(
+    chain: EventChain, type_: str, severity, began: float, seconds: float
+) -> list[ProctorEvent]:
+    start = chain.append(
+        type_, severity, began, {"phase": "start", "startOffset": began, "duration": 0}
+    )
     end = chain.append(
-        type_, "info", began + seconds, {"phase": "end", "startSeq": start.seq, "duration": round(seconds * 1000)}
+        type_,
+        "info",
+        began + seconds,
+        {"phase": "end", "startSeq": start.seq, "duration": round(seconds * 1000)},
     )
     return [start, end]
 
 
 def test_clean_session_is_zero_and_low():
     chain = EventChain("s", START)
-    events = [chain.append("session_started", "info", 0.0), chain.append("virtual_machine_detected", "info", 1.0)]
+    events = [
+        chain.append("session_started", "info", 0.0),
+        chain.append("virtual_machine_detected", "info", 1.0),
+    ]
     result = assess(events)
     assert result.score == 0.0 and result.level == "low" and result.contributions == ()
 
@@ -45,7 +55,9 @@ def test_duration_saturates_and_score_stays_below_one():
     long = assess(episode(chain, "face_not_detected", "medium", 0, 3600))
     assert long.contributions[0].duration_factor == 1 + RiskWeights().duration_cap
     many = EventChain("m", START)
-    events = [e for i in range(200) for e in episode(many, "multiple_faces_detected", "high", i * 10, 5)]
+    events = [
+        e for i in range(200) for e in episode(many, "multiple_faces_detected", "high", i * 10, 5)
+    ]
     result = assess(events)
     assert 0.99 < result.score <= 1.0 and result.level == "high"
 
@@ -61,7 +73,9 @@ def test_weights_are_configuration():
 
 def test_open_episode_counts_until_given_end():
     chain = EventChain("s", START)
-    start = chain.append("focus_lost", "medium", 0.0, {"phase": "start", "startOffset": 0.0, "duration": 0})
+    start = chain.append(
+        "focus_lost", "medium", 0.0, {"phase": "start", "startOffset": 0.0, "duration": 0}
+    )
     assert assess([start], until=60.0).contributions[0].duration_ms == 60000
 
 

@@ -89,11 +89,18 @@ def test_scenario_video_yields_exactly_the_expected_events(scenario_video):
 def test_analyze_cli_json(scenario_video):
     done = subprocess.run(
         [sys.executable, "-m", "proctoring", "analyze", str(scenario_video), "--json"],
-        capture_output=True, text=True, cwd=ROOT, timeout=120, check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
     )
     lines = [json.loads(line) for line in done.stdout.splitlines()]
     assert [x["type"] for x in lines] == [
-        "face_not_detected", "multiple_faces_detected", "looking_away", "summary",
+        "face_not_detected",
+        "multiple_faces_detected",
+        "looking_away",
+        "summary",
     ]
     for line in lines[:-1]:
         assert {"type", "severity", "offset", "duration"} <= set(line)
@@ -105,7 +112,10 @@ def test_analyze_cli_json(scenario_video):
 def test_analyze_cli_missing_file(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "proctoring", "analyze", str(tmp_path / "nope.avi")],
-        capture_output=True, text=True, cwd=ROOT, timeout=60,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
     )
     assert done.returncode == 2 and "no such video file" in done.stderr
 
@@ -124,7 +134,9 @@ def test_clean_session_of_several_minutes_stays_info(frames):
 def test_calibration_absorbs_a_camera_off_to_the_side(frames):
     """A candidate filmed from the side all along (the cameraman) is not looking away."""
     turned = frames["turned"]
-    result = analyze_source(SyntheticSource(lambda t: jittered(turned, t, shift_px=4), fps=5, duration=30))
+    result = analyze_source(
+        SyntheticSource(lambda t: jittered(turned, t, shift_px=4), fps=5, duration=30)
+    )
     assert [e.type for e in result.events if e.severity != "info"] == []
     calibration = next(e for e in result.events if e.type == "calibration_completed")
     assert abs(calibration.data["baselineYaw"]) > 45
@@ -154,7 +166,9 @@ def test_short_absence_is_not_an_event(frames):
 
 def test_pipeline_with_synthetic_timestamps_and_recalibration(frames):
     clock = ManualClock()
-    session = ProctoringSession("sim", ProctoringConfig(vision=VisionConfig(calibration_frames=3)), clock=clock)
+    session = ProctoringSession(
+        "sim", ProctoringConfig(vision=VisionConfig(calibration_frames=3)), clock=clock
+    )
     pipeline = VisionPipeline(session)
     try:
         for i in range(10):
