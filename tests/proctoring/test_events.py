@@ -161,3 +161,18 @@ def test_episode_wire_form_for_a_timeline():
     wire = found[0].to_dict()
     assert wire["offset"] == 4.0 and wire["duration"] == 5000 and wire["end"] == 9.0
     assert wire["data"] == {"faceCount": 0}
+
+
+def test_pure_modules_load_without_capture_libraries():
+    """What the server imports: events and risk must not pull numpy, OpenCV or mediapipe."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, proctoring.events, proctoring.risk; "
+        "bad = {'numpy', 'cv2', 'mediapipe', 'psutil'} & set(sys.modules); "
+        "assert not bad, bad"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True, timeout=60)

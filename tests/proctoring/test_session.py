@@ -90,3 +90,42 @@ def test_broken_subscriber_does_not_stop_events(caplog):
     session.pasted(10)
     assert session.events[-1].type == "paste_detected"
     assert "subscriber" in caplog.text
+
+
+def test_subscribers_run_outside_the_lock_in_seq_order():
+    import threading
+
+    session, _ = make()
+    seen: list[int] = []
+    other_thread_done = []
+
+    def subscriber(event):
+        seen.append(event.seq)
+        # Another thread can use the session while we are being notified: no lock is held.
+        if event.type == "focus_lost" and event.phase == "start":
+            worker = threading.Thread(target=lambda: other_thread_done.append(session.pasted(3)))
+            worker.start()
+            worker.join(5)
+
+    session.subscribe(subscriber)
+    session.focus_changed(False)
+    assert other_thread_done == [None]
+    assert seen == sorted(seen) == [1, 2]
+
+
+def test_many_threads_keep_the_chain_intact():
+    import threading
+
+    session, _ = make()
+    seen: list[int] = []
+    session.subscribe(lambda e: seen.append(e.seq))
+    threads = [
+        threading.Thread(target=lambda: [session.pasted(i) for i in range(50)]) for _ in range(4)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(session.events) == 201
+    assert seen == list(range(1, 201))
+    assert verify_chain(session.events, session_id="ui") == []
