@@ -13,9 +13,9 @@ event, a proctor view shows it), and feeds it what only the UI knows::
 
 Camera frames reach it through `VisionPipeline` (driven by `proctoring.worker.AnalysisWorker`),
 processes and virtual-machine signals through `proctoring.monitors`. Every method is thread-safe;
-subscribers run on an emitting thread (the analysis or monitor thread, or the caller's), outside
-the session's lock, one at a time and in seq order, so a Qt app should forward them to the GUI thread with a
-queued signal.
+subscribers run on an emitting thread (the analysis or monitor thread, or the caller's),
+outside the session's lock, one at a time and in seq order, so a Qt app should forward them to the
+GUI thread with a queued signal.
 """
 
 from __future__ import annotations
