@@ -247,7 +247,8 @@ def verify_chain(
 ) -> list[ChainBreak]:
     """Every break in a chain, in seq order; an empty list means intact.
 
-    ``events`` in the order they were received or stored. Kinds:
+    ``events`` in the order they were received or stored; a server that accepts batches out of
+    order (DESIGN.md) stores them by seq and verifies them in that order. Kinds:
 
     - ``reordered``: an event came after one with a higher seq, or its prevHash names an event
       of the chain other than its predecessor (content moved to another position);

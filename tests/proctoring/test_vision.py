@@ -86,6 +86,17 @@ def test_scenario_video_yields_exactly_the_expected_events(scenario_video):
     assert all(0 < e.data["confidence"] <= 1 for e in starts)
 
 
+def test_scenario_at_a_lower_rate(scenario_video):
+    result = analyze_video(scenario_video, fps=2.5)
+    assert result.frames_analysed == 53
+    found = _above_info(result)
+    assert [f[0] for f in found] == ["face_not_detected", "multiple_faces_detected", "looking_away"]
+    for (_, _, start, duration), (want_start, want_duration) in zip(
+        found, [(4.0, 5000), (9.0, 3000), (12.0, 5000)], strict=True
+    ):
+        assert abs(start - want_start) <= 0.5 and abs(duration - want_duration) <= 500
+
+
 def test_analyze_cli_json(scenario_video):
     done = subprocess.run(
         [sys.executable, "-m", "proctoring", "analyze", str(scenario_video), "--json"],
@@ -129,6 +140,13 @@ def test_clean_session_of_several_minutes_stays_info(frames):
     assert result.frames_analysed == 900
     assert [e for e in result.events if e.severity != "info"] == []
     assert result.risk.score == 0.0
+
+
+def test_clean_minute_with_another_face(frames):
+    grace = frames["grace"]
+    source = SyntheticSource(lambda t: jittered(grace, t, shift_px=6), fps=5, duration=60)
+    result = analyze_source(source)
+    assert [e for e in result.events if e.severity != "info"] == []
 
 
 def test_calibration_absorbs_a_camera_off_to_the_side(frames):
