@@ -309,6 +309,8 @@ class ProctoringSession:
 
     def focus_changed(self, focused: bool, *, detail: str | None = None) -> None:
         """The assessment window lost or regained focus (the app's focus signal)."""
+        if self.closed:
+            return
         data = {"detail": detail} if detail else None
         grace = self.config.monitors.focus_grace_s
         with self._locked():
@@ -337,7 +339,7 @@ class ProctoringSession:
         """The number of connected displays (the app's screen-added/removed signal)."""
         with self._locked():
             previous, self._displays = self._displays, count
-            if count == previous:
+            if count == previous or self.closed:
                 return
             data = {"displayCount": count, "previousCount": previous}
             if count > 1 and "displays" not in self._open:
@@ -349,6 +351,8 @@ class ProctoringSession:
 
     def pasted(self, chars: int, *, lines: int | None = None, target: str = "editor") -> None:
         """Clipboard text pasted into the assessment (size only, never the content)."""
+        if self.closed:  # the UI may still deliver one while the attempt is being closed
+            return
         severity: Severity = "medium" if chars >= self.config.monitors.paste_medium_chars else "low"
         data: dict[str, Any] = {"chars": chars, "target": target}
         if lines is not None:

@@ -77,7 +77,9 @@ class CameraSource:
         capture = cv2.VideoCapture(self.index, self.backend)
         if not capture.isOpened():
             capture.release()
-            raise CameraUnavailable(self.index, "no camera at this index, or access refused")
+            raise CameraUnavailable(
+                self.index, "cannot open it (no such camera, busy, or access refused)"
+            )
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         for _ in range(max(1, self.warmup_reads)):

@@ -129,3 +129,12 @@ def test_many_threads_keep_the_chain_intact():
     assert len(session.events) == 201
     assert seen == list(range(1, 201))
     assert verify_chain(session.events, session_id="ui") == []
+
+
+def test_ui_feeds_after_close_are_ignored():
+    session, _ = make()
+    session.close()
+    session.pasted(10)
+    session.focus_changed(False)
+    session.displays_changed(2)
+    assert session.events[-1].type == "session_ended"
