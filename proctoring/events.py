@@ -164,6 +164,8 @@ class ProctorEvent:
             )
         except KeyError as exc:
             raise ValueError(f"event is missing {exc.args[0]!r}") from exc
+        except TypeError as exc:
+            raise ValueError(f"event has a mistyped field: {exc}") from exc
 
 
 def snapshot_descriptor(jpeg: bytes, width: int, height: int) -> dict[str, Any]:

@@ -132,6 +132,8 @@ def test_from_dict_rejects_bad_input():
     wire = chain_of(1)[0].to_dict()
     with pytest.raises(ValueError, match="severity"):
         ProctorEvent.from_dict({**wire, "severity": "warning"})
+    with pytest.raises(ValueError, match="mistyped"):
+        ProctorEvent.from_dict({**wire, "offset": None})
     del wire["seq"]
     with pytest.raises(ValueError, match="seq"):
         ProctorEvent.from_dict(wire)
