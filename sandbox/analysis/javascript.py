@@ -287,7 +287,10 @@ def analyze_javascript(code: str) -> CodeAnalysis:
             Finding("Loops are nested more than three deep; consider a better data structure", 0.5)
         )
 
-    unique = list({f.message: f for f in reversed(findings)}.values())[::-1]
+    unique: list[Finding] = []
+    for finding in findings:
+        if all(finding.message != u.message for u in unique):
+            unique.append(finding)
     return CodeAnalysis(
         complexity=worst(classes),
         suggestions=[f.message for f in unique],

@@ -23,11 +23,11 @@ def _ella():
     out, err = sys.stdout, sys.stderr
     builtins.exit = builtins.quit = sys.exit
     def send(msg):
-        try:
-            sys.stdout.flush()
-        except Exception:
-            pass
-        out.flush(); err.flush()
+        for stream in (sys.stdout, sys.stderr, out, err):
+            try:
+                stream.flush()
+            except Exception:
+                pass
         os.write(0, (msg + "\n").encode("utf-8", "replace"))
     def describe(e, skip):
         tb = e.__traceback__
