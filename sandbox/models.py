@@ -37,6 +37,8 @@ class Verdict(StrEnum):
 class TestStatus(StrEnum):
     """The spec's per-test ``status`` and ``overallStatus``."""
 
+    __test__ = False  # not a pytest class
+
     PASSED = "passed"
     FAILED = "failed"
 
