@@ -396,8 +396,11 @@ def _trap_message(exc: wasmtime.Trap) -> str:
     if code == wasmtime.TrapCode.STACK_OVERFLOW:
         return "stack overflow (recursion too deep)"
     if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
-        return "the runtime crashed: out-of-bounds memory access (most likely recursion too deep)"
-    if code == wasmtime.TrapCode.UNREACHABLE:
-        return "the runtime aborted (unreachable code reached)"
-    first_line = exc.message.splitlines()[0] if exc.message else str(code)
-    return f"the runtime crashed: {first_line}"
+        what = "out-of-bounds memory access"
+    elif code == wasmtime.TrapCode.UNREACHABLE:
+        what = "aborted"
+    else:
+        what = exc.message.splitlines()[0] if exc.message else str(code)
+    # The runtimes' C stacks live in linear memory without a guard: overflowing them (deep
+    # recursion) is what crashes an interpreter in practice.
+    return f"the runtime crashed ({what}); most likely the recursion was too deep"
