@@ -8,6 +8,7 @@ completed with what was saved, on its next access or by `expire_overdue` (the pe
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -285,7 +286,7 @@ def submit_answer(
     *,
     actor: Actor,
     settings: Settings,
-    runner: CodeRunner | None,
+    runner: Callable[[], CodeRunner],
     assessment_id: str,
     body: SubmitAnswerRequest,
     idempotency_key: str | None,
@@ -380,7 +381,10 @@ def _refuse_closed(db: Session, attempt: Attempt, settings: Settings) -> None:
 
 
 def _grade(
-    question: QuestionBody, answer: str | list[str], language: str | None, runner: CodeRunner | None
+    question: QuestionBody,
+    answer: str | list[str],
+    language: str | None,
+    runner: Callable[[], CodeRunner],
 ) -> Graded:
     if isinstance(question, MultipleChoiceQuestion):
         assert isinstance(answer, list)
@@ -389,7 +393,7 @@ def _grade(
     if isinstance(question, FreeTextQuestion):
         return grading.grade_text(question, answer)
     assert language is not None
-    return grading.grade_code(question, answer, language, runner)
+    return grading.grade_code(question, answer, language, runner())
 
 
 def _store_answer(
@@ -576,6 +580,45 @@ def expire_overdue(db: Session, *, settings: Settings, now: datetime | None = No
     return len(overdue)
 
 
+def regrade_unavailable(db: Session, *, runner: Callable[[], CodeRunner], limit: int = 50) -> int:
+    """Grade coding answers saved while the sandbox could not run them. Returns how many."""
+    waiting = list(
+        db.scalars(
+            select(AttemptAnswer)
+            .where(AttemptAnswer.status == "grading_unavailable")
+            .order_by(AttemptAnswer.submitted_at)
+            .limit(limit)
+        )
+    )
+    graded = 0
+    for answer in waiting:
+        version = db.get(QuestionVersion, answer.question_version_id)
+        assert version is not None
+        question = parse(version.content)
+        assert isinstance(question, CodingQuestion) and answer.language is not None
+        result = grading.grade_code(question, answer.answer, answer.language, runner())
+        if result.status == "grading_unavailable":
+            break  # still not possible; the next sweep tries again
+        answer.status, answer.score, answer.feedback = result.status, result.score, result.feedback
+        answer.details = result.details
+        attempt = db.get(Attempt, answer.attempt_id)
+        if attempt is not None and attempt.status == "completed":
+            db.flush()
+            _retotal(db, attempt)
+        graded += 1
+    db.commit()
+    return graded
+
+
+def _retotal(db: Session, attempt: Attempt) -> None:
+    total = sum(
+        a.score or 0.0
+        for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    )
+    attempt.total_score = round(total, 2)
+    attempt.percentage = round(100 * total / attempt.max_score, 2) if attempt.max_score else 0.0
+
+
 # -- review ------------------------------------------------------------------------------------
 
 
@@ -610,12 +653,7 @@ def review_answer(
     answer.details = {**answer.details, "reviewedBy": actor.email or actor.id}
     if attempt.status == "completed":
         db.flush()
-        total = sum(
-            a.score or 0.0
-            for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
-        )
-        attempt.total_score = round(total, 2)
-        attempt.percentage = round(100 * total / attempt.max_score, 2) if attempt.max_score else 0.0
+        _retotal(db, attempt)
     audit.record(
         db,
         "ANSWER_REVIEWED",

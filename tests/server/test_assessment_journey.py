@@ -117,15 +117,15 @@ def test_full_journey(client: TestClient, factory: Factory) -> None:
     free = answer(text, "The call stack empties, then the task queue runs.")
     assert free["status"] == "pending_review" and free["score"] == 15
 
+    # Coding answers run in the server's sandbox against sample and hidden tests.
     right_code = answer(py, b.PY_FIB_RIGHT, language="python")
-    wrong_code = answer(js, "print(0)")
-    if right_code["status"] == "grading_unavailable":
-        # No sandbox engine on this server (yet): stored, never given a made-up score.
-        assert right_code["score"] is None and wrong_code["score"] is None
-    else:
-        assert right_code["score"] == 50 and right_code["status"] == "graded"
-        assert wrong_code["score"] == 0
-        assert "0 of 1 sample" in wrong_code["feedback"]
+    assert (right_code["score"], right_code["status"]) == (50, "graded")
+    assert right_code["feedback"].startswith("All tests pass (2 of 2 sample tests and 2 of 2")
+    hidden = [t for t in right_code["tests"] if t["visibility"] == "hidden"]
+    assert hidden and all(t["expectedOutput"] is None and t["output"] is None for t in hidden)
+    wrong_code = answer(js, "console.log(0)")
+    assert (wrong_code["score"], wrong_code["status"]) == (0, "graded")
+    assert wrong_code["feedback"].startswith("Passed 0 of 1 sample tests and 0 of 1 hidden tests.")
     assert wrong_code["progressPercentage"] == 100
 
     # The candidate reloads their attempt with the saved answers.
