@@ -81,6 +81,14 @@ def _in_assessment(attempt: Attempt, assessment_id: str) -> None:
         raise not_found("Attempt", attempt.id)
 
 
+def _hides_results(db: Session, actor: Actor, attempt: Attempt) -> bool:
+    """Candidates see no scores, feedback or ranking when the assessment's `showResults` is off."""
+    if actor.kind != "candidate":
+        return False
+    assessment = db.get(Assessment, attempt.assessment_id)
+    return assessment is not None and not assessment.settings.get("show_results", True)
+
+
 def _overdue(attempt: Attempt, settings: Settings, now: datetime) -> bool:
     grace = timedelta(seconds=settings.answer_grace_seconds)
     return attempt.status == "in_progress" and now > attempt.expires_at + grace
@@ -117,7 +125,7 @@ def start_attempt(
     for attempt in attempts:
         if attempt.status == "in_progress":
             if not _overdue(attempt, settings, now):
-                return attempt_out(db, attempt, now), False
+                return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt)), False
             _finish(db, attempt, now, reason="expired")
     assessment_settings = AssessmentSettings.model_validate(assessment.settings)
     if attempts and not assessment_settings.allow_retakes:
@@ -161,7 +169,7 @@ def start_attempt(
         details={"assessmentId": assessment.id, "candidateId": candidate.id},
     )
     db.commit()
-    return attempt_out(db, attempt, now), True
+    return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt)), True
 
 
 def _candidate_to_start(
@@ -233,7 +241,7 @@ def _public(question_id: str, q: QuestionBody) -> AttemptQuestion:
     return AttemptQuestion(**fields)
 
 
-def attempt_out(db: Session, attempt: Attempt, now: datetime) -> AttemptOut:
+def attempt_out(db: Session, attempt: Attempt, now: datetime, *, hide: bool) -> AttemptOut:
     versions = _versions(db, attempt)
     assessment = db.get(Assessment, attempt.assessment_id)
     assert assessment is not None
@@ -258,9 +266,9 @@ def attempt_out(db: Session, attempt: Attempt, now: datetime) -> AttemptOut:
                 answer=a.answer,
                 language=a.language,
                 status=a.status,
-                score=a.score,
+                score=None if hide else a.score,
                 max_score=a.max_score,
-                feedback=a.feedback,
+                feedback=None if hide else a.feedback,
                 revision=a.revision,
                 submitted_at=a.submitted_at,
             )
@@ -275,7 +283,7 @@ def get_attempt(db: Session, *, actor: Actor, settings: Settings, attempt_id: st
     if _overdue(attempt, settings, now):
         _finish(db, attempt, now, reason="expired")
         db.commit()
-    return attempt_out(db, attempt, now)
+    return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt))
 
 
 # -- answering ---------------------------------------------------------------------------------
@@ -334,6 +342,8 @@ def submit_answer(
         current = _store_answer(db, attempt, body, version_id, question, answer, language, graded)
     assert current is not None
     result = _answer_result(attempt, current, graded)
+    if _hides_results(db, actor, attempt):
+        result = result.model_copy(update={"score": None, "feedback": None, "tests": None})
     if idempotency_key:
         idempotency.remember(
             db,
@@ -490,7 +500,7 @@ def complete_attempt(
             db, attempt, now, reason="expired" if _overdue(attempt, settings, now) else "submitted"
         )
         db.commit()
-    return completion_out(db, attempt)
+    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))
 
 
 def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> None:
@@ -533,7 +543,7 @@ def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> Non
     )
 
 
-def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
+def completion_out(db: Session, attempt: Attempt, *, hide: bool = False) -> CompletionOut:
     assert attempt.completed_at is not None and attempt.percentage is not None
     answers = {
         a.question_id: a
@@ -548,7 +558,7 @@ def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
             max_score=versions[qid].points,
             status=answer.status if answer else "unanswered",
         )
-    return CompletionOut(
+    completion = CompletionOut(
         attempt_id=attempt.id,
         submitted_at=attempt.completed_at,
         status=attempt.status,
@@ -563,6 +573,10 @@ def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
             a.status in ("pending_review", "grading_unavailable") for a in answers.values()
         ),
     )
+    if hide:
+        hidden = {"total_score": None, "percentage": None, "breakdown": None, "ranking": None}
+        return completion.model_copy(update={**hidden, "results_hidden": True})
+    return completion
 
 
 def expire_overdue(db: Session, *, settings: Settings, now: datetime | None = None) -> int:
@@ -676,4 +690,4 @@ def get_completion(db: Session, *, actor: Actor, attempt_id: str) -> CompletionO
             code="ATTEMPT_IN_PROGRESS",
             details={"attemptId": attempt.id},
         )
-    return completion_out(db, attempt)
+    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))

@@ -417,3 +417,35 @@ def test_seed_demo_is_idempotent_and_its_invitation_works(client: TestClient) ->
     b.candidate_login(client, first.invite_token)
     # The token was spent on a login: the next seed issues a fresh one.
     assert seed_demo(context).invite_token != first.invite_token
+
+
+def test_show_results_off_hides_scores_from_the_candidate_only(
+    client: TestClient, factory: Factory
+) -> None:
+    recruiter = factory.company().manager
+    mc = b.question(client, recruiter, b.MC_SINGLE)
+    assessment_id = b.assessment(client, recruiter, [mc], showResults=False)
+    candidate_id = b.candidate(client, recruiter)
+    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
+    attempt_id = b.data(
+        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
+    )["attemptId"]
+    answered = b.data(
+        client.post(
+            f"/api/assessments/{assessment_id}/submit-answer",
+            headers=john.headers,
+            json={"attemptId": attempt_id, "questionId": mc, "answer": "a"},
+        )
+    )
+    assert answered["score"] is None and answered["feedback"] is None
+    assert answered["progressPercentage"] == 100
+    done = b.data(
+        client.post(
+            f"/api/assessments/{assessment_id}/complete",
+            headers=john.headers,
+            json={"attemptId": attempt_id},
+        )
+    )
+    assert done["resultsHidden"] is True and done["totalScore"] is None and done["ranking"] is None
+    staff = b.data(client.get(f"/api/attempts/{attempt_id}/result", headers=recruiter.headers))
+    assert staff["totalScore"] == 25 and staff["resultsHidden"] is False
