@@ -27,7 +27,7 @@ from server.assessments.service import (
     ranking,
 )
 from server.audit import service as audit
-from server.candidates.models import Candidate
+from server.candidates.models import Candidate, Invitation
 from server.config import Settings
 from server.deps import Actor
 from server.errors import Conflict, Gone, PermissionDenied, ValidationFailed, not_found
@@ -135,6 +135,8 @@ def start_attempt(
             code="RETAKE_NOT_ALLOWED",
             details={"attemptId": attempts[-1].id},
         )
+    if actor.kind == "candidate":
+        _refuse_expired_invitation(db, actor, now)
     questions = bank_questions(db, assessment.id)
     if not questions:
         raise Conflict("This assessment has no questions", code="ASSESSMENT_EMPTY")
@@ -170,6 +172,19 @@ def start_attempt(
     )
     db.commit()
     return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt)), True
+
+
+def _refuse_expired_invitation(db: Session, actor: Actor, now: datetime) -> None:
+    """A new attempt needs the invitation still open: its due date is the last moment to start
+    (an attempt already under way runs to its own end)."""
+    invitation = db.scalar(select(Invitation).where(Invitation.session_id == actor.session_id))
+    if invitation is not None and invitation.expires_at <= now:
+        db.commit()  # keeps an expiry completed by the caller
+        raise Gone(
+            "The invitation's due date has passed; ask for a new invitation",
+            code="INVITATION_EXPIRED",
+            details={"expiresAt": invitation.expires_at.isoformat()},
+        )
 
 
 def _candidate_to_start(

@@ -230,15 +230,21 @@ def test_invitation_opens_one_session_and_refresh_resumes(
 def test_expired_invitation_is_refused(client: TestClient, world: dict[str, Any]) -> None:
     from server.candidates.models import Invitation
 
+    john = b.candidate_login(client, world["token"])
     context = client.app.state.context  # type: ignore[attr-defined]
     with transaction(context.sessions) as db:
         for invitation in db.query(Invitation).all():
             invitation.expires_at = datetime.now(UTC) - timedelta(seconds=1)
-    b.error(
-        client.post("/api/auth/login", json={"inviteToken": world["token"]}),
-        410,
-        "INVITATION_EXPIRED",
-    )
+    # Past the due date, a signed-in candidate cannot start either...
+    b.error(start(client, john, world["assessment"]), 410, "INVITATION_EXPIRED")
+    # ...and a fresh token of an expired invitation signs nobody in.
+    jane_id = b.candidate(client, world["recruiter"], "jane@example.com")
+    token = b.invite(client, world["recruiter"], jane_id, world["assessment"])
+    with transaction(context.sessions) as db:
+        db.query(Invitation).filter(Invitation.candidate_id == jane_id).one().expires_at = (
+            datetime.now(UTC) - timedelta(seconds=1)
+        )
+    b.error(client.post("/api/auth/login", json={"inviteToken": token}), 410, "INVITATION_EXPIRED")
 
 
 def test_hiring_manager_reads_but_does_not_create(
