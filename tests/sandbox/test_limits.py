@@ -43,7 +43,7 @@ def test_format_bytes() -> None:
 
 
 def test_request_accepts_spec_memory_string() -> None:
-    request = ExecutionRequest(language="Python", code="pass", memory_limit_bytes="128MB")  # type: ignore[arg-type]
+    request = ExecutionRequest(language="Python", code="pass", memory_limit_bytes="128MB")
     assert request.memory_limit_bytes == 128 * 1024**2
     assert request.language == "python"
 

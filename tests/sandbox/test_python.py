@@ -46,7 +46,12 @@ def test_expression_tests_pass_in_one_instance(run: Runner) -> None:
 
 
 def test_stdin_program(run: Runner) -> None:
-    code = "import sys\na, b = map(int, input().split())\nrest = sys.stdin.read().split()\nprint(a + b, len(rest))\n"
+    code = (
+        "import sys\n"
+        "a, b = map(int, input().split())\n"
+        "rest = sys.stdin.read().split()\n"
+        "print(a + b, len(rest))\n"
+    )
     result = run(
         code,
         [
@@ -79,8 +84,12 @@ def test_comparison_modes(run: Runner) -> None:
         [
             TestCase(stdin="", expected_output="3.14159265 end", comparison=Comparison.FLOAT),
             TestCase(stdin="", expected_output="3.14 end", comparison=Comparison.FLOAT),
-            TestCase(stdin="", expected_output="3.14 end", comparison=Comparison.FLOAT, tolerance=0.01),
-            TestCase(stdin="", expected_output="3.141592653589793\nend", comparison=Comparison.EXACT),
+            TestCase(
+                stdin="", expected_output="3.14 end", comparison=Comparison.FLOAT, tolerance=0.01
+            ),
+            TestCase(
+                stdin="", expected_output="3.141592653589793\nend", comparison=Comparison.EXACT
+            ),
             TestCase(stdin="", expected_output="3.141592653589793\nend\n"),
         ],
     )
@@ -103,7 +112,13 @@ def test_syntax_error_is_a_compilation_error(run: Runner) -> None:
 
 def test_runtime_error_has_a_traceback(run: Runner) -> None:
     code = "def div(a, b):\n    return a / b\n"
-    result = run(code, [TestCase(input="div(1, 0)", expected_output="x"), TestCase(input="div(4, 2)", expected_output="2.0")])
+    result = run(
+        code,
+        [
+            TestCase(input="div(1, 0)", expected_output="x"),
+            TestCase(input="div(4, 2)", expected_output="2.0"),
+        ],
+    )
     first, second = result.results
     assert first.verdict is Verdict.RUNTIME_ERROR
     assert first.error is not None
@@ -129,7 +144,11 @@ def test_exit_codes(run: Runner) -> None:
 def test_hard_exit_mid_test_keeps_the_other_results(run: Runner) -> None:
     code = "import os\nn = int(input())\nprint(n)\nif n == 2:\n    os._exit(5)\n"
     result = run(code, [TestCase(stdin=str(i), expected_output=str(i)) for i in range(1, 4)])
-    assert [r.verdict for r in result.results] == [Verdict.ACCEPTED, Verdict.RUNTIME_ERROR, Verdict.ACCEPTED]
+    assert [r.verdict for r in result.results] == [
+        Verdict.ACCEPTED,
+        Verdict.RUNTIME_ERROR,
+        Verdict.ACCEPTED,
+    ]
     assert "exited with code 5" in (result.results[1].error or "")
     assert result.instances == 2
 
@@ -182,7 +201,10 @@ def test_unbounded_recursion_hits_a_limit_and_the_host_survives(run: Runner) -> 
     code = "import sys\nsys.setrecursionlimit(10**7)\ndef down(n):\n    return down(n + 1) + 1\n"
     result = run(
         code,
-        [TestCase(input="down(0)", timeout_ms=1500), TestCase(input="40 + 2", expected_output="42")],
+        [
+            TestCase(input="down(0)", timeout_ms=1500),
+            TestCase(input="40 + 2", expected_output="42"),
+        ],
         memory_limit_bytes=48 * 1024**2,
     )
     assert result.results[0].verdict in {
@@ -194,7 +216,9 @@ def test_unbounded_recursion_hits_a_limit_and_the_host_survives(run: Runner) -> 
 
 
 def test_output_flood_is_truncated(run: Runner) -> None:
-    result = run("while True:\n    print('flood' * 100)\n", [TestCase(stdin="")], output_limit_bytes=10_000)
+    result = run(
+        "while True:\n    print('flood' * 100)\n", [TestCase(stdin="")], output_limit_bytes=10_000
+    )
     only = result.results[0]
     assert only.verdict is Verdict.OUTPUT_LIMIT_EXCEEDED
     assert only.output_truncated
@@ -204,7 +228,11 @@ def test_output_flood_is_truncated(run: Runner) -> None:
 
 
 def test_very_long_single_line(run: Runner) -> None:
-    result = run("print('x' * 500_000)\n", [TestCase(stdin="", expected_output="x" * 500_000)], output_limit_bytes=1_000_000)
+    result = run(
+        "print('x' * 500_000)\n",
+        [TestCase(stdin="", expected_output="x" * 500_000)],
+        output_limit_bytes=1_000_000,
+    )
     assert result.verdict is Verdict.ACCEPTED
     assert len(result.results[0].output) == 500_001
 
@@ -245,7 +273,10 @@ def test_no_environment(run: Runner) -> None:
 def test_submissions_do_not_share_an_instance(run: Runner) -> None:
     first = run("import builtins\nbuiltins.leak = 'secret'\nprint('set')\n")
     assert first.verdict is Verdict.ACCEPTED
-    second = run("import builtins\nprint(hasattr(builtins, 'leak'))\n", [TestCase(stdin="", expected_output="False")])
+    second = run(
+        "import builtins\nprint(hasattr(builtins, 'leak'))\n",
+        [TestCase(stdin="", expected_output="False")],
+    )
     assert second.verdict is Verdict.ACCEPTED
 
 
