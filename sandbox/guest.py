@@ -386,7 +386,8 @@ class GuestInstance:
 
 def _json_str(text: str) -> str:
     try:
-        value = json.loads(text) if text else ""
+        # strict=False: the Python harness writes JSON strings by hand, control characters raw
+        value = json.loads(text, strict=False) if text else ""
     except ValueError:
         return text
     return value if isinstance(value, str) else json.dumps(value)
