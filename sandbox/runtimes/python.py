@@ -26,6 +26,8 @@ def _ella():
     out, err = sys.stdout, sys.stderr
     builtins.exit = builtins.quit = sys.exit
     raw = sys.stdin.buffer.read()
+    if not raw:
+        return  # discarded before it got a submission
     at = 0
     def field():
         nonlocal at
