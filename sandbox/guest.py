@@ -194,6 +194,7 @@ class GuestInstance:
         self._stray = bytearray()
         self._stop: Crash | None = None  # why the host stopped the guest, if it did
         self._discarded = False
+        self._completed = False  # every test reported: the job is handed back already
         self._memory: wasmtime.Memory | None = None
         self._t0 = time.perf_counter()
         self.init_ms = 0.0
@@ -270,7 +271,7 @@ class GuestInstance:
 
     def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         job.crash = kind
         job.crash_detail = detail
@@ -328,14 +329,14 @@ class GuestInstance:
     def _deadline(self, ms: float) -> None:
         store = self._store
         assert store is not None
-        if self._stop is not None and ms > 0:
+        if (self._stop is not None or self._completed) and ms > 0:
             return  # a stopped guest gets no new budget
         store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms) if ms > 0 else 0)
 
     def output(self, fd: int, data: bytes) -> None:
         job = self._job
         record = self._current
-        if self._stop is not None:
+        if self._stop is not None or self._completed:
             return
         if job is None or record is None:
             # Output outside a test (during start-up or between tests) is kept, bounded.
@@ -353,6 +354,16 @@ class GuestInstance:
             return
         target += data
 
+    def _complete(self) -> None:
+        """Hand the job back now and stop the guest: the interpreter's own shutdown (tens of
+        milliseconds in CPython-on-WASI) would only add latency and burn CPU."""
+        job = self._job
+        assert job is not None
+        self._completed = True
+        self._discarded = True  # whatever ends the guest now is expected
+        self._deadline(0)
+        job.done.set()
+
     def _halt(self, reason: Crash) -> None:
         """Stop the guest at its next epoch check (see the module docstring)."""
         self._stop = reason
@@ -367,7 +378,7 @@ class GuestInstance:
 
     def _message(self, line: str, memory_bytes: int) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         tag, _, rest = line.partition(" ")
         now = time.perf_counter()
@@ -375,6 +386,7 @@ class GuestInstance:
         # harness and could forge them, but gains nothing (budgets only start in order, once).
         if tag == "C" and job.compile_error is None and self._current is None:
             job.compile_error = _json_str(rest)
+            self._complete()
         elif tag == "S" and not self._setup_done and self._current is None:
             self._setup_done = True
             job.setup = self._current = Record(position=-1, started=now)
@@ -398,7 +410,10 @@ class GuestInstance:
             record.kind = kind if kind in ("ok", "error", "memory", "exit") else "error"
             record.detail = _json_str(detail)
             self._current = None
-            self._deadline(HARNESS_BUDGET_MS)
+            if tag == "E" and record.position == len(job.budgets_ms) - 1:
+                self._complete()
+            else:
+                self._deadline(HARNESS_BUDGET_MS)
 
 
 _STOP_DETAIL = {Crash.OUTPUT: "output limit exceeded", Crash.INTERNAL: "stopped by the host"}

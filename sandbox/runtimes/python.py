@@ -25,6 +25,10 @@ import sys, os, io, builtins
 def _ella():
     out, err = sys.stdout, sys.stderr
     builtins.exit = builtins.quit = sys.exit
+    # Warm-up while nobody waits: CPython-on-WASI spends ~10 ms on its first compile().
+    exec(compile("x = 1", "<warm-up>", "exec"), {})
+    eval(compile("1", "<warm-up>", "eval"), {})
+    io.TextIOWrapper(io.BytesIO(b"x"), encoding="utf-8").read()
     raw = sys.stdin.buffer.read()
     if not raw:
         return  # discarded before it got a submission
