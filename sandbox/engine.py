@@ -48,7 +48,11 @@ class _WarmPool:
 
     def take(self) -> GuestInstance:
         with self._lock:
-            instance = self._ready.popleft() if self._ready else None
+            instance = None
+            while self._ready and instance is None:
+                candidate = self._ready.popleft()
+                # one that died while waiting (start-up failed) is dropped, not handed out
+                instance = candidate if candidate.alive else None
         if instance is None:
             instance = GuestInstance(self._prepared, self._name)
         self._fill()

@@ -239,6 +239,11 @@ class GuestInstance:
         job.done.wait(timeout)
         return job
 
+    @property
+    def alive(self) -> bool:
+        """False once the instance's thread has ended (it can no longer take a job)."""
+        return not self._finished
+
     def discard(self) -> None:
         """Stop an instance that will get no job (engine closing, pool shrinking)."""
         with self._lock:

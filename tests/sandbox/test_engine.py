@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -189,3 +191,34 @@ def test_concurrent_limits_get_their_own_verdicts(engine: Engine) -> None:
         for lang, code, _ in cases
     ]
     assert [f.result().verdict for f in futures] == [expected for _, _, expected in cases]
+
+
+def test_a_corrupt_cached_module_is_rebuilt(cache_dir: Path, tmp_path: Path) -> None:
+    (original,) = cache_dir.glob("javascript-*.cwasm")
+    broken = tmp_path / original.name
+    broken.write_bytes(b"not a compiled module")
+    said: list[str] = []
+    with Engine(tmp_path, warm_instances=0, progress=said.append) as eng:
+        result = eng.execute(ExecutionRequest(language="javascript", code="console.log('ok')"))
+    assert result.results[0].output == "ok\n"
+    assert any("Preparing the javascript runtime" in m for m in said)
+    assert broken.read_bytes() != b"not a compiled module"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cache_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ELLAAI_SANDBOX_CACHE", str(tmp_path / "from-env"))
+    with Engine(warm_instances=0) as eng:
+        assert eng.cache_dir == tmp_path / "from-env"
+
+
+def test_command_line_lists_languages() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "sandbox", "languages"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert "python" in completed.stdout
+    assert "javascript" in completed.stdout
