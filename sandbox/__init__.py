@@ -9,6 +9,7 @@ Public API::
     engine = Engine(cache_dir=None, *, runtime_dir=None, max_workers=2, max_queue=32,
                     warm_instances=2, maxima=None, progress=None)
     engine.languages() -> list[LanguageInfo]          # GET /api/execution/languages
+    list_languages(runtime_dir=None) -> list[LanguageInfo]   # the same, without an engine
     engine.prepare(languages=None) -> None            # compile/load + warm ahead (blocking)
     engine.execute(request: ExecutionRequest) -> ExecutionResult          # blocking
     await engine.execute_async(request) -> ExecutionResult                # asyncio-friendly
@@ -46,7 +47,7 @@ the user cache folder); the JavaScript binary is installed by ``python -m sandbo
 from __future__ import annotations
 
 from sandbox.compare import Comparison, outputs_match
-from sandbox.engine import Engine
+from sandbox.engine import Engine, list_languages
 from sandbox.errors import (
     EngineClosed,
     InvalidRequest,
@@ -89,6 +90,7 @@ __all__ = [
     "Verdict",
     "clamp_request",
     "format_bytes",
+    "list_languages",
     "outputs_match",
     "parse_memory_limit",
 ]

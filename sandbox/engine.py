@@ -29,6 +29,32 @@ log = logging.getLogger(__name__)
 _CONFIG_ID = "epoch_interruption=1;cranelift_opt_level=speed;max_wasm_stack=default"
 
 
+def language_infos(runtimes: Sequence[Runtime]) -> list[LanguageInfo]:
+    """What ``runtimes`` offer, installed or not (no engine, no compilation needed)."""
+    infos = []
+    for runtime in runtimes:
+        binary = runtime.locate()
+        infos.append(
+            LanguageInfo(
+                id=runtime.id,
+                name=runtime.name,
+                version=binary.version if binary else "",
+                runtime=runtime.runtime_name,
+                aliases=list(runtime.aliases),
+                file_extension=runtime.file_extension,
+                installed=binary is not None,
+                detail="" if binary else runtime.install_hint(),
+            )
+        )
+    return infos
+
+
+def list_languages(runtime_dir: Path | str | None = None) -> list[LanguageInfo]:
+    """The languages of the default runtimes, without starting an :class:`Engine`."""
+    folder = Path(runtime_dir) if runtime_dir is not None else default_runtime_dir()
+    return language_infos(default_runtimes(folder))
+
+
 class _WarmPool:
     """Fresh instances of one runtime, started ahead of time; each is handed out once."""
 
@@ -116,22 +142,7 @@ class Engine:
 
     def languages(self) -> list[LanguageInfo]:
         """Every language this engine knows, with its version and whether it is installed."""
-        infos = []
-        for runtime in self._runtimes:
-            binary = runtime.locate()
-            infos.append(
-                LanguageInfo(
-                    id=runtime.id,
-                    name=runtime.name,
-                    version=binary.version if binary else "",
-                    runtime=runtime.runtime_name,
-                    aliases=list(runtime.aliases),
-                    file_extension=runtime.file_extension,
-                    installed=binary is not None,
-                    detail="" if binary else runtime.install_hint(),
-                )
-            )
-        return infos
+        return language_infos(self._runtimes)
 
     def runtime(self, language: str) -> Runtime:
         """The runtime serving ``language`` (its id or an alias)."""

@@ -20,6 +20,7 @@ from sandbox import (
     SandboxError,
     TestCase,
     Verdict,
+    list_languages,
 )
 from sandbox.runtimes import JavaScriptRuntime, PythonRuntime
 
@@ -222,3 +223,7 @@ def test_command_line_lists_languages() -> None:
     )
     assert "python" in completed.stdout
     assert "javascript" in completed.stdout
+
+
+def test_list_languages_without_an_engine(engine: Engine) -> None:
+    assert list_languages() == engine.languages()
