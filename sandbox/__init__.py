@@ -37,10 +37,31 @@ after a time-out or a crash the remaining tests run in another fresh instance. V
 ``memory_limit_exceeded``, ``output_limit_exceeded``, ``runtime_error``,
 ``compilation_error``, ``internal_error``); ``status`` is ``passed`` only for ``accepted``.
 
+Isolation: every submission gets fresh instances that are never reused for another one; the
+guest has no preopened directories (no host files), no environment, no sockets and no way to
+start processes; it reaches the host only through WASI calls on stdin/stdout/stderr, which the
+host serves itself (:mod:`sandbox.guest`). Instances are started ahead of time (the warm pool)
+so a run usually costs only the candidate's own code. The engine's ``maxima`` cap every
+request; ``clamp_request`` reports what it lowered.
+
+Threads: ``execute`` blocks; the desktop app calls it (and ``prepare``, which compiles the
+runtimes on first use, a few seconds for Python) off the GUI thread; ``progress`` is called on
+the thread that compiles. The server uses ``execute_async`` from its event loop.
+
+Exceptions (:mod:`sandbox.errors`)::
+
+    SandboxError
+    ├── InvalidRequest          malformed request (bad limit string, empty code, too many tests)
+    ├── LanguageNotAvailable    unknown language, or its binary is not installed
+    ├── SandboxBusy             workers and queue full (the server answers 429/503)
+    ├── EngineClosed
+    └── RuntimeSetupError       a runtime binary failed to install, verify or compile
+
+What the candidate's code does is never an exception: it is a verdict.
+
 Value printing of expression tests: see :mod:`sandbox.runtimes.python` and
 :mod:`sandbox.runtimes.javascript`. Runtime binaries and licences: ``sandbox/RUNTIMES.md``.
-Exceptions: :mod:`sandbox.errors` (root :class:`SandboxError`; ``SandboxBusy`` when the pool
-and its queue are full). Compiled modules are cached in ``$ELLAAI_SANDBOX_CACHE`` (default:
+Compiled modules are cached in ``$ELLAAI_SANDBOX_CACHE`` (default:
 the user cache folder); the JavaScript binary is installed by ``python -m sandbox install``.
 """
 

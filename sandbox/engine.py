@@ -18,7 +18,7 @@ from sandbox.errors import EngineClosed, LanguageNotAvailable, SandboxBusy
 from sandbox.guest import GuestInstance, Prepared, make_linker
 from sandbox.judge import judge
 from sandbox.limits import Maxima
-from sandbox.models import ExecutionRequest, ExecutionResult, LanguageInfo
+from sandbox.models import ExecutionRequest, ExecutionResult, LanguageInfo, clamp_request
 from sandbox.paths import default_cache_dir, default_runtime_dir
 from sandbox.runtimes import Runtime, default_runtimes
 from sandbox.ticker import EpochTicker
@@ -192,9 +192,14 @@ class Engine:
     # -- running -------------------------------------------------------------------------------
 
     def submit(self, request: ExecutionRequest) -> Future[ExecutionResult]:
-        """Queue ``request``; raises :class:`SandboxBusy` when workers and queue are full."""
+        """Queue ``request``; raises :class:`SandboxBusy` when workers and queue are full.
+
+        The engine's ``maxima`` are hard caps: limits above them are lowered silently (call
+        :func:`clamp_request` first to tell the caller what was lowered); too many tests or
+        too much code raise :class:`InvalidRequest`."""
         if self._closed:
             raise EngineClosed("the sandbox engine is closed")
+        request, _ = clamp_request(request, self.maxima)
         runtime = self.runtime(request.language)
         if runtime.locate() is None:
             raise LanguageNotAvailable(runtime.id, runtime.install_hint())

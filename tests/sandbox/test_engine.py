@@ -15,7 +15,9 @@ from sandbox import (
     Engine,
     EngineClosed,
     ExecutionRequest,
+    InvalidRequest,
     LanguageNotAvailable,
+    Maxima,
     SandboxBusy,
     SandboxError,
     TestCase,
@@ -227,3 +229,17 @@ def test_command_line_lists_languages() -> None:
 
 def test_list_languages_without_an_engine(engine: Engine) -> None:
     assert list_languages() == engine.languages()
+
+
+def test_engine_maxima_are_hard_caps(cache_dir: Path) -> None:
+    with Engine(cache_dir, warm_instances=0, maxima=Maxima(time_limit_ms=300, test_cases=2)) as eng:
+        result = eng.execute(
+            ExecutionRequest(language="javascript", code="while (true) {}", time_limit_ms=60_000)
+        )
+        assert result.results[0].error == "time limit of 300 ms exceeded"
+        with pytest.raises(InvalidRequest):
+            eng.submit(
+                ExecutionRequest(
+                    language="javascript", code="1", test_cases=[TestCase(stdin="")] * 3
+                )
+            )
