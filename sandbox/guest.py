@@ -6,10 +6,13 @@ Each :class:`GuestInstance` owns a thread on which a fresh store and instance ru
 time and its interpreter initialised while nothing waits for it (the warm pool). An instance
 serves exactly one job and is then dropped: two submissions never share an instance.
 
-The host serves ``fd_read`` and ``fd_write`` itself (shadowing the WASI ones): fd 0 is the
-protocol channel, fd 1 and 2 are captured per test with an output limit, any other descriptor is
-``EBADF``. The host functions never raise: wasmtime-py hands a host exception to the trapping
-call through one process-wide variable, which races between instances on different threads.
+The host serves ``fd_read``, ``fd_write`` and ``poll_oneoff`` itself (shadowing the WASI ones):
+fd 0 is the protocol channel, fd 1 and 2 are captured per test with an output limit, any other
+descriptor is ``EBADF``; a sleep never outlasts the guest's deadline (a blocked host call cannot
+be interrupted by the epoch, so an unbounded ``time.sleep`` would otherwise hold a worker).
+
+The host functions never raise: wasmtime-py hands a host exception to the trapping call
+through one process-wide variable, which races between instances on different threads.
 To stop a guest (output limit, discarded instance) they record why on the instance and set
 its epoch deadline to now, so the guest traps at its next epoch check.
 
@@ -125,6 +128,7 @@ def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     io_type = wasmtime.FuncType([i32, i32, i32, i32], [i32])
     linker.define_func(_WASI, "fd_read", io_type, _guarded(_fd_read), access_caller=True)
     linker.define_func(_WASI, "fd_write", io_type, _guarded(_fd_write), access_caller=True)
+    linker.define_func(_WASI, "poll_oneoff", io_type, _guarded(_poll_oneoff), access_caller=True)
     return linker
 
 
@@ -174,6 +178,61 @@ def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int
     return _ESUCCESS
 
 
+_SUBSCRIPTION = 48  # bytes of a WASI preview 1 `subscription`
+_EVENT = 32  # bytes of an `event`
+_CLOCK, _FD_READ, _FD_WRITE = 0, 1, 2
+_ABSTIME = 1
+
+
+def _poll_oneoff(caller: wasmtime.Caller, subs: int, events: int, count: int, nevents: int) -> int:
+    """``poll_oneoff``, the one WASI call that blocks (``time.sleep``, ``os.sleep``): the guest
+    cannot be interrupted while the host blocks, so the host never sleeps past the guest's
+    current deadline; the guest then traps at its next epoch check."""
+    instance = _current.instance
+    memory = caller["memory"]
+    assert isinstance(memory, wasmtime.Memory)
+    if instance is None or count <= 0:
+        return 28  # EINVAL
+    raw = memory.read(caller, subs, subs + _SUBSCRIPTION * count)
+    ready: list[tuple[int, int, int, int]] = []  # userdata, error, type, nbytes
+    sleep_s: float | None = None
+    clocks: list[int] = []
+    for i in range(count):
+        base = _SUBSCRIPTION * i
+        userdata = struct.unpack_from("<Q", raw, base)[0]
+        tag = raw[base + 8]
+        if tag == _CLOCK:
+            clock_id, timeout_ns = (
+                struct.unpack_from("<IQ", raw, base + 16)[0],
+                struct.unpack_from("<Q", raw, base + 24)[0],
+            )
+            flags = struct.unpack_from("<H", raw, base + 40)[0]
+            wait = timeout_ns / 1e9
+            if flags & _ABSTIME:
+                wait = timeout_ns / 1e9 - instance.guest_clock(clock_id)
+            sleep_s = max(0.0, wait) if sleep_s is None else min(sleep_s, max(0.0, wait))
+            clocks.append(userdata)
+        elif tag in (_FD_READ, _FD_WRITE):
+            fd = struct.unpack_from("<I", raw, base + 16)[0]
+            readable = tag == _FD_READ and fd == 0
+            writable = tag == _FD_WRITE and fd in (0, 1, 2)
+            error = _ESUCCESS if readable or writable else _EBADF
+            ready.append((userdata, error, tag, 0))
+        else:
+            return 28
+    if not ready and sleep_s is not None:
+        instance.sleep(sleep_s)
+        ready = [(userdata, _ESUCCESS, _CLOCK, 0) for userdata in clocks]
+    out = bytearray(_EVENT * len(ready))
+    for i, (userdata, error, kind, nbytes) in enumerate(ready):
+        struct.pack_into("<QHB", out, _EVENT * i, userdata, error, kind)
+        struct.pack_into("<Q", out, _EVENT * i + 16, nbytes)
+    if out:
+        memory.write(caller, bytes(out), events)
+    memory.write(caller, struct.pack("<I", len(ready)), nevents)
+    return _ESUCCESS
+
+
 def _fd_write(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nwritten: int) -> int:
     instance = _current.instance
     if fd not in (0, 1, 2) or instance is None:
@@ -218,6 +277,8 @@ class GuestInstance:
         self._completed = False  # every test reported: the job is handed back already
         self._memory: wasmtime.Memory | None = None
         self._t0 = time.perf_counter()
+        self._deadline_at = time.monotonic() + INIT_BUDGET_MS / 1000
+        self._wasi_started = time.monotonic()
         self.init_ms = 0.0
         self._thread = threading.Thread(target=self._main, name=f"sandbox-{name}", daemon=True)
         self._thread.start()
@@ -264,6 +325,7 @@ class GuestInstance:
             wasi = wasmtime.WasiConfig()
             wasi.argv = prepared.argv
             store.set_wasi(wasi)
+            self._wasi_started = time.monotonic()
             instance = prepared.pre.instantiate(store)
             memory = instance.exports(store)["memory"]
             assert isinstance(memory, wasmtime.Memory)
@@ -358,6 +420,25 @@ class GuestInstance:
         if (self._stop is not None or self._completed) and ms > 0:
             return  # a stopped guest gets no new budget
         store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms) if ms > 0 else 0)
+        self._deadline_at = time.monotonic() + ms / 1000
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep for the guest, but never past its deadline: then it traps right after."""
+        remaining = self._deadline_at - time.monotonic()
+        if seconds < remaining:
+            time.sleep(max(0.0, seconds))
+            return
+        time.sleep(max(0.0, remaining))
+        store = self._store
+        assert store is not None
+        store.set_epoch_deadline(0)  # the time is up: trap (as a time-out) at the next check
+
+    def guest_clock(self, clock_id: int) -> float:
+        """The guest's view of a WASI clock, in seconds: realtime is the host's wall clock;
+        wasmtime starts the monotonic clock at zero when the WASI context is created."""
+        if clock_id == 0:
+            return time.time()
+        return time.monotonic() - self._wasi_started
 
     def output(self, fd: int, data: bytes) -> None:
         job = self._job

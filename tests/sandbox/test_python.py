@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sandbox import Comparison, Engine, TestCase, TestStatus, Verdict
@@ -310,3 +312,14 @@ def test_syntax_error_points_at_the_line(run: Runner) -> None:
     assert 'File "<solution>", line 2' in result.compile_error
     assert "if x == 1" in result.compile_error
     assert "^" in result.compile_error
+
+
+def test_sleeping_past_the_limit_is_a_time_limit_without_waiting(run: Runner) -> None:
+    started = time.perf_counter()
+    result = run(
+        "import time\ntime.sleep(float(input()))\nprint('woke')\n",
+        [TestCase(stdin="0.05", expected_output="woke"), TestCase(stdin="3600")],
+        time_limit_ms=400,
+    )
+    assert [r.verdict for r in result.results] == [Verdict.ACCEPTED, Verdict.TIME_LIMIT_EXCEEDED]
+    assert time.perf_counter() - started < 3
