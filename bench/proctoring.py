@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     from proctoring.bench import run
 
     print(run().table())
-
-
-if __name__ == "__main__":
-    main()

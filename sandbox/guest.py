@@ -6,9 +6,17 @@ Each :class:`GuestInstance` owns a thread on which a fresh store and instance ru
 time and its interpreter initialised while nothing waits for it (the warm pool). An instance
 serves exactly one job and is then dropped: two submissions never share an instance.
 
-The host serves ``fd_read`` and ``fd_write`` itself (shadowing the WASI ones): fd 0 is the
-protocol channel, fd 1 and 2 are captured per test with an output limit, any other descriptor is
-``EBADF``. There are no preopened directories, no inherited environment, no sockets: the
+The host serves ``fd_read``, ``fd_write`` and ``poll_oneoff`` itself (shadowing the WASI ones):
+fd 0 is the protocol channel, fd 1 and 2 are captured per test with an output limit, any other
+descriptor is ``EBADF``; a sleep never outlasts the guest's deadline (a blocked host call cannot
+be interrupted by the epoch, so an unbounded ``time.sleep`` would otherwise hold a worker).
+
+The host functions never raise: wasmtime-py hands a host exception to the trapping call
+through one process-wide variable, which races between instances on different threads.
+To stop a guest (output limit, discarded instance) they record why on the instance and set
+its epoch deadline to now, so the guest traps at its next epoch check.
+
+There are no preopened directories, no inherited environment, no sockets: the
 guest sees no host files and cannot reach the network or start processes.
 """
 
@@ -20,6 +28,7 @@ import queue
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -32,6 +41,7 @@ log = logging.getLogger(__name__)
 _WASI = "wasi_snapshot_preview1"
 _ESUCCESS = 0
 _EBADF = 8
+_EIO = 29
 
 # Time the harness may spend outside tests (parsing the payload, compiling the code, between
 # tests): bounded so a guest cannot escape the per-test budgets by looping outside a test.
@@ -90,14 +100,6 @@ class GuestJob:
     exit_code: int | None = None
 
 
-class _OutputLimit(Exception):
-    """Raised from fd_write to stop a guest that exceeded its output limit."""
-
-
-class _Discarded(Exception):
-    """Raised from fd_read to stop an idle instance that will get no job."""
-
-
 class _Thread(threading.local):
     instance: GuestInstance | None = None
 
@@ -124,8 +126,9 @@ def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     # A FuncType gets tied to the first engine it is used with: make fresh ones per linker.
     i32 = wasmtime.ValType.i32()
     io_type = wasmtime.FuncType([i32, i32, i32, i32], [i32])
-    linker.define_func(_WASI, "fd_read", io_type, _fd_read, access_caller=True)
-    linker.define_func(_WASI, "fd_write", io_type, _fd_write, access_caller=True)
+    linker.define_func(_WASI, "fd_read", io_type, _guarded(_fd_read), access_caller=True)
+    linker.define_func(_WASI, "fd_write", io_type, _guarded(_fd_write), access_caller=True)
+    linker.define_func(_WASI, "poll_oneoff", io_type, _guarded(_poll_oneoff), access_caller=True)
     return linker
 
 
@@ -134,6 +137,25 @@ def _iovecs(
 ) -> list[tuple[int, int]]:
     raw = memory.read(caller, iovs, iovs + 8 * count)
     return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
+
+
+def _guarded(
+    serve: Callable[[wasmtime.Caller, int, int, int, int], int],
+) -> Callable[[wasmtime.Caller, int, int, int, int], int]:
+    """Never let an exception cross into wasmtime (see the module docstring): a bug in the
+    host functions stops the guest with an internal error instead."""
+
+    def host(caller: wasmtime.Caller, fd: int, iovs: int, count: int, out: int) -> int:
+        try:
+            return serve(caller, fd, iovs, count, out)
+        except Exception:
+            log.exception("sandbox host function failed")
+            instance = _current.instance
+            if instance is not None:
+                instance.halt_internal()
+            return _EIO
+
+    return host
 
 
 def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int) -> int:
@@ -153,6 +175,61 @@ def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int
             break
     instance.consumed(total)
     memory.write(caller, struct.pack("<I", total), nread)
+    return _ESUCCESS
+
+
+_SUBSCRIPTION = 48  # bytes of a WASI preview 1 `subscription`
+_EVENT = 32  # bytes of an `event`
+_CLOCK, _FD_READ, _FD_WRITE = 0, 1, 2
+_ABSTIME = 1
+
+
+def _poll_oneoff(caller: wasmtime.Caller, subs: int, events: int, count: int, nevents: int) -> int:
+    """``poll_oneoff``, the one WASI call that blocks (``time.sleep``, ``os.sleep``): the guest
+    cannot be interrupted while the host blocks, so the host never sleeps past the guest's
+    current deadline; the guest then traps at its next epoch check."""
+    instance = _current.instance
+    memory = caller["memory"]
+    assert isinstance(memory, wasmtime.Memory)
+    if instance is None or count <= 0:
+        return 28  # EINVAL
+    raw = memory.read(caller, subs, subs + _SUBSCRIPTION * count)
+    ready: list[tuple[int, int, int, int]] = []  # userdata, error, type, nbytes
+    sleep_s: float | None = None
+    clocks: list[int] = []
+    for i in range(count):
+        base = _SUBSCRIPTION * i
+        userdata = struct.unpack_from("<Q", raw, base)[0]
+        tag = raw[base + 8]
+        if tag == _CLOCK:
+            clock_id, timeout_ns = (
+                struct.unpack_from("<IQ", raw, base + 16)[0],
+                struct.unpack_from("<Q", raw, base + 24)[0],
+            )
+            flags = struct.unpack_from("<H", raw, base + 40)[0]
+            wait = timeout_ns / 1e9
+            if flags & _ABSTIME:
+                wait = timeout_ns / 1e9 - instance.guest_clock(clock_id)
+            sleep_s = max(0.0, wait) if sleep_s is None else min(sleep_s, max(0.0, wait))
+            clocks.append(userdata)
+        elif tag in (_FD_READ, _FD_WRITE):
+            fd = struct.unpack_from("<I", raw, base + 16)[0]
+            readable = tag == _FD_READ and fd == 0
+            writable = tag == _FD_WRITE and fd in (0, 1, 2)
+            error = _ESUCCESS if readable or writable else _EBADF
+            ready.append((userdata, error, tag, 0))
+        else:
+            return 28
+    if not ready and sleep_s is not None:
+        instance.sleep(sleep_s)
+        ready = [(userdata, _ESUCCESS, _CLOCK, 0) for userdata in clocks]
+    out = bytearray(_EVENT * len(ready))
+    for i, (userdata, error, kind, nbytes) in enumerate(ready):
+        struct.pack_into("<QHB", out, _EVENT * i, userdata, error, kind)
+        struct.pack_into("<Q", out, _EVENT * i + 16, nbytes)
+    if out:
+        memory.write(caller, bytes(out), events)
+    memory.write(caller, struct.pack("<I", len(ready)), nevents)
     return _ESUCCESS
 
 
@@ -195,8 +272,13 @@ class GuestInstance:
         self._next_position = 0
         self._setup_done = False
         self._stray = bytearray()
+        self._stop: Crash | None = None  # why the host stopped the guest, if it did
+        self._discarded = False
+        self._completed = False  # every test reported: the job is handed back already
         self._memory: wasmtime.Memory | None = None
         self._t0 = time.perf_counter()
+        self._deadline_at = time.monotonic() + INIT_BUDGET_MS / 1000
+        self._wasi_started = time.monotonic()
         self.init_ms = 0.0
         self._thread = threading.Thread(target=self._main, name=f"sandbox-{name}", daemon=True)
         self._thread.start()
@@ -218,6 +300,11 @@ class GuestInstance:
         job.done.wait(timeout)
         return job
 
+    @property
+    def alive(self) -> bool:
+        """False once the instance's thread has ended (it can no longer take a job)."""
+        return not self._finished
+
     def discard(self) -> None:
         """Stop an instance that will get no job (engine closing, pool shrinking)."""
         with self._lock:
@@ -238,6 +325,7 @@ class GuestInstance:
             wasi = wasmtime.WasiConfig()
             wasi.argv = prepared.argv
             store.set_wasi(wasi)
+            self._wasi_started = time.monotonic()
             instance = prepared.pre.instantiate(store)
             memory = instance.exports(store)["memory"]
             assert isinstance(memory, wasmtime.Memory)
@@ -245,28 +333,33 @@ class GuestInstance:
             start = instance.exports(store)["_start"]
             assert isinstance(start, wasmtime.Func)
             start(store)
-        except _Discarded:
-            pass
-        except _OutputLimit:
-            self._crash(Crash.OUTPUT, "output limit exceeded")
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
         except wasmtime.ExitTrap as exc:
-            if exc.code != 0 or self._current is not None:
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif exc.code != 0 or self._current is not None:
                 self._crash(Crash.EXIT, f"the program exited with code {exc.code}", exc.code)
         except wasmtime.Trap as exc:
-            if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 self._crash(Crash.TIMEOUT, "time limit exceeded")
             else:
                 self._crash(Crash.TRAP, _trap_message(exc))
         except Exception as exc:
-            log.exception("sandbox instance failed")
-            self._crash(Crash.INTERNAL, f"{type(exc).__name__}: {exc}")
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif not self._discarded:
+                log.error("sandbox instance failed: %s: %s", type(exc).__name__, exc)
+                self._crash(Crash.INTERNAL, f"{type(exc).__name__}: {exc}")
         finally:
             self._finish()
             _current.instance = None
 
     def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         job.crash = kind
         job.crash_detail = detail
@@ -306,7 +399,10 @@ class GuestInstance:
             self.ready.set()
             job = self._jobs.get()
             if job is None:
-                raise _Discarded
+                # No job will come: end of input, and trap at the next epoch check.
+                self._discarded = True
+                self._deadline(0)
+                return b""
             self._job = job
             self._payload = job.payload
             store = self._store
@@ -321,25 +417,71 @@ class GuestInstance:
     def _deadline(self, ms: float) -> None:
         store = self._store
         assert store is not None
-        store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms))
+        if (self._stop is not None or self._completed) and ms > 0:
+            return  # a stopped guest gets no new budget
+        store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms) if ms > 0 else 0)
+        self._deadline_at = time.monotonic() + ms / 1000
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep for the guest, but never past its deadline: then it traps right after."""
+        remaining = self._deadline_at - time.monotonic()
+        if seconds < remaining:
+            time.sleep(max(0.0, seconds))
+            return
+        time.sleep(max(0.0, remaining))
+        store = self._store
+        assert store is not None
+        store.set_epoch_deadline(0)  # the time is up: trap (as a time-out) at the next check
+
+    def guest_clock(self, clock_id: int) -> float:
+        """The guest's view of a WASI clock, in seconds: realtime is the host's wall clock;
+        wasmtime starts the monotonic clock at zero when the WASI context is created."""
+        if clock_id == 0:
+            return time.time()
+        return time.monotonic() - self._wasi_started
 
     def output(self, fd: int, data: bytes) -> None:
         job = self._job
         record = self._current
+        if self._stop is not None or self._completed:
+            return
         if job is None or record is None:
             # Output outside a test (during start-up or between tests) is kept, bounded.
             room = (job.output_limit_bytes if job else 65536) - len(self._stray)
             self._stray += data[: max(0, room)]
             if room < len(data) and job is not None:
-                raise _OutputLimit
+                self._halt(Crash.OUTPUT)
             return
         room = job.output_limit_bytes - record.size
         target = record.stdout if fd == 1 else record.stderr
         if len(data) > room:
             target += data[: max(0, room)]
             record.truncated = True
-            raise _OutputLimit
+            self._halt(Crash.OUTPUT)
+            return
         target += data
+
+    def _complete(self) -> None:
+        """Hand the job back now and stop the guest: the interpreter's own shutdown (tens of
+        milliseconds in CPython-on-WASI) would only add latency and burn CPU."""
+        job = self._job
+        assert job is not None
+        self._completed = True
+        self._discarded = True  # whatever ends the guest now is expected
+        self._deadline(0)
+        job.done.set()
+
+    def halt_internal(self) -> None:
+        if self._job is None:
+            self._discarded = True
+            self._deadline(0)
+        else:
+            self._halt(Crash.INTERNAL)
+
+    def _halt(self, reason: Crash) -> None:
+        """Stop the guest at its next epoch check (see the module docstring)."""
+        self._stop = reason
+        self._deadline(0)
 
     def control(self, data: bytes, memory_bytes: int) -> None:
         self._control += data
@@ -350,7 +492,7 @@ class GuestInstance:
 
     def _message(self, line: str, memory_bytes: int) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         tag, _, rest = line.partition(" ")
         now = time.perf_counter()
@@ -358,6 +500,7 @@ class GuestInstance:
         # harness and could forge them, but gains nothing (budgets only start in order, once).
         if tag == "C" and job.compile_error is None and self._current is None:
             job.compile_error = _json_str(rest)
+            self._complete()
         elif tag == "S" and not self._setup_done and self._current is None:
             self._setup_done = True
             job.setup = self._current = Record(position=-1, started=now)
@@ -381,12 +524,19 @@ class GuestInstance:
             record.kind = kind if kind in ("ok", "error", "memory", "exit") else "error"
             record.detail = _json_str(detail)
             self._current = None
-            self._deadline(HARNESS_BUDGET_MS)
+            if tag == "E" and record.position == len(job.budgets_ms) - 1:
+                self._complete()
+            else:
+                self._deadline(HARNESS_BUDGET_MS)
+
+
+_STOP_DETAIL = {Crash.OUTPUT: "output limit exceeded", Crash.INTERNAL: "stopped by the host"}
 
 
 def _json_str(text: str) -> str:
     try:
-        value = json.loads(text) if text else ""
+        # strict=False: the Python harness writes JSON strings by hand, control characters raw
+        value = json.loads(text, strict=False) if text else ""
     except ValueError:
         return text
     return value if isinstance(value, str) else json.dumps(value)

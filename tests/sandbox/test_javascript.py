@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from sandbox import Comparison, Engine, TestCase, TestStatus, Verdict
@@ -229,3 +231,14 @@ def test_submissions_do_not_share_an_instance(run: Runner) -> None:
         "console.log(typeof globalThis.leak)", [TestCase(stdin="", expected_output="undefined")]
     )
     assert second.verdict is Verdict.ACCEPTED
+
+
+def test_sleeping_past_the_limit_is_a_time_limit_without_waiting(run: Runner) -> None:
+    started = time.perf_counter()
+    result = run(
+        "os.sleep(Number(readline()));\nconsole.log('woke');",
+        [TestCase(stdin="50", expected_output="woke"), TestCase(stdin="3600000")],
+        time_limit_ms=400,
+    )
+    assert [r.verdict for r in result.results] == [Verdict.ACCEPTED, Verdict.TIME_LIMIT_EXCEEDED]
+    assert time.perf_counter() - started < 3
