@@ -19,6 +19,7 @@ from server.companies.router import router as companies_router
 from server.config import Settings
 from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
 from server.deps import ServerContext, get_actor, limit_actor, limit_client_address
+from server.execution.router import router as execution_router
 from server.http import RequestContextMiddleware, install_error_handlers, ok
 from server.mail.service import MailboxSender, MailSender
 from server.questions.router import router as questions_router
@@ -60,6 +61,7 @@ def build_api() -> APIRouter:
     protected.include_router(assessments_router)
     protected.include_router(attempts_router)
     protected.include_router(candidates_router)
+    protected.include_router(execution_router)
     api.include_router(protected)
     return api
 

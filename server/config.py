@@ -79,6 +79,14 @@ class Settings(BaseSettings):
         default=(120, 30), validation_alias="ELLA_ANONYMOUS_RATE_LIMIT"
     )
 
+    # The Code Execution API's maxima: requests above them are clamped, and the response says so.
+    execution_max_time_limit_ms: int = Field(
+        default=10_000, validation_alias="ELLA_EXECUTION_MAX_TIME_MS"
+    )
+    execution_max_memory_mb: int = Field(
+        default=256, validation_alias="ELLA_EXECUTION_MAX_MEMORY_MB"
+    )
+
     max_body_bytes: int = Field(default=5 * 1024 * 1024, validation_alias="ELLA_MAX_BODY_BYTES")
 
     @model_validator(mode="after")

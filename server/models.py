@@ -13,6 +13,7 @@ from server.auth.models import AuthSession, IdentityLink, MemberInvite, RefreshT
 from server.candidates.models import Candidate, CandidateNote, Invitation, InvitationReminder
 from server.companies.models import ApiKey, Company
 from server.db import Base
+from server.execution.models import Execution
 from server.idempotency.models import IdempotencyKey
 from server.mail.models import MailMessage
 from server.questions.models import Question, QuestionVersion
@@ -30,6 +31,7 @@ __all__ = [
     "Candidate",
     "CandidateNote",
     "Company",
+    "Execution",
     "IdempotencyKey",
     "IdentityLink",
     "Invitation",

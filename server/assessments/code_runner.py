@@ -1,4 +1,4 @@
-"""The server's sandbox: the only module that knows the `sandbox` engine's API.
+"""The server's sandbox: the one engine of the process, and grading through it.
 
 One engine per server process, created on first use and kept in `ServerContext.extras`, so its
 compiled runtimes and warm instances serve every request; `close_code_runner` stops it with the
@@ -103,6 +103,13 @@ def code_runner(context: ServerContext) -> CodeRunner:
                 context.extras[EXTRAS_KEY] = runner
     assert isinstance(runner, SandboxRunner)
     return runner
+
+
+def sandbox_engine(context: ServerContext) -> Engine:
+    """The same engine, for the Code Execution API: one pool of workers serves both."""
+    runner = code_runner(context)
+    assert isinstance(runner, SandboxRunner)
+    return runner.engine
 
 
 def close_code_runner(context: ServerContext) -> None:
