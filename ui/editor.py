@@ -220,7 +220,8 @@ class CodeEditor(GuardedTextEdit):
         ctrl = bool(mods & Qt.KeyboardModifier.ControlModifier)
         if key in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and ctrl:
             backwards = key == Qt.Key.Key_Backtab or bool(mods & Qt.KeyboardModifier.ShiftModifier)
-            self.focusNextPrevChild(not backwards)
+            # QPlainTextEdit's own override refuses while Tab is an editing key
+            QWidget.focusNextPrevChild(self, not backwards)
             return
         if key == Qt.Key.Key_Tab and not mods:
             self.textCursor().insertText(INDENT)

@@ -33,14 +33,14 @@ class FakeChecks:
             rows[1] = CheckResult("processes", "Other applications", CheckStatus.NOT_NEEDED)
         return rows
 
-    def run(self, key: str, invitation: Invitation, progress: Callable[[float], None]) -> CheckResult:
+    def run(self, key: str, invitation: Invitation, progress: Callable[[float], None]):
         progress(0.5)
         if key == "camera" and not self.camera:
             return CheckResult(key, "Camera", CheckStatus.FAILED, "No camera was found.",
                                required=True, fix="Connect a camera.")  # fmt: skip
         if key == "processes" and self.blocked:
-            return CheckResult(key, "Other applications", CheckStatus.FAILED,
-                               "Running now: " + ", ".join(self.blocked), required=True)  # fmt: skip
+            detail = "Running now: " + ", ".join(self.blocked)
+            return CheckResult(key, "Other apps", CheckStatus.FAILED, detail, required=True)
         return CheckResult(key, key.title(), CheckStatus.OK, "fine", required=key != "network")
 
     def start_preview(self, callback: Callable[[PreviewFrame | None], None]) -> bool:
