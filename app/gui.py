@@ -99,7 +99,7 @@ def review_main(argv: list[str]) -> int:
     return code
 
 
-def demo_snapshot(caption: str) -> bytes:
+def demo_snapshot(_caption: str) -> bytes:
     """A JPEG for a made-up event: the astronaut (scikit-image) if installed, else a grey card."""
     import cv2
     import numpy as np
@@ -112,7 +112,6 @@ def demo_snapshot(caption: str) -> bytes:
     except ImportError:
         image = np.full((480, 640, 3), 90, np.uint8)
     image = cv2.resize(image, (320, 240))
-    cv2.putText(image, caption[:28], (8, 228), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (255, 255, 255), 1)
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
     return bytes(buf) if ok else b""
 

@@ -290,7 +290,8 @@ class TimelineWidget(QWidget):
     def _geometry(self) -> tuple[float, float, float]:
         left = float(max((self.fontMetrics().horizontalAdvance(t) for t in self._lanes()),
                          default=40) + 16)  # fmt: skip
-        return left, float(self.width() - 12), float(self.fontMetrics().height() + 8)
+        right = self.width() - self.fontMetrics().horizontalAdvance("999m") - 4
+        return left, float(right), float(self.fontMetrics().height() + 8)
 
     def _rect(self, item: TimelineItem) -> QRectF:
         left, right, lane = self._geometry()
@@ -442,9 +443,10 @@ class SessionPage(QWidget):
         self.tabs.addTab(snap_scroll, "S&napshots")
         self.tabs.addTab(self.answers, "A&nswers")
         split.addWidget(self.tabs)
-        split.setStretchFactor(0, 2)
+        split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
         split.setStretchFactor(2, 3)
+        split.setSizes([140, 200, 460])
         layout.addWidget(split, 1)
 
     def show_detail(self, d: SessionDetail) -> None:

@@ -50,12 +50,14 @@ class _Row:
         self.progress.setMaximumHeight(self.label.sizeHint().height())
         self.progress.hide()
         grid.addWidget(self.mark, row, 0)
-        grid.addWidget(self.label, row, 1)
         box = QVBoxLayout()
         box.setSpacing(2)
+        box.addWidget(self.label)
         box.addWidget(self.detail)
         box.addWidget(self.progress)
-        grid.addLayout(box, row, 2)
+        grid.addLayout(box, row, 1)
+        grid.setRowStretch(row + 1, 1)  # rows stay together at the top
+        grid.setRowStretch(row, 0)
         self.set(result)
 
     def set(self, r: CheckResult) -> None:
@@ -99,7 +101,7 @@ class SystemCheckPage(QWidget):
         body = QHBoxLayout()
         self._grid_host = QFrame()
         self._grid = QGridLayout(self._grid_host)
-        self._grid.setColumnStretch(2, 1)
+        self._grid.setColumnStretch(1, 1)
         self._grid.setVerticalSpacing(10)
         body.addWidget(self._grid_host, 3)
 

@@ -9,7 +9,7 @@ def write_video(path: Path, image, seconds: float = 2.0, fps: int = 10) -> Path:
     import cv2
 
     frame = cv2.resize(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), (640, 480))
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (640, 480))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (640, 480))
     for _ in range(int(seconds * fps)):
         writer.write(frame)
     writer.release()

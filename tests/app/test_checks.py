@@ -42,12 +42,18 @@ def test_no_face_in_view(empty_video):
     frames = []
     got = threading.Event()
     feed = VisionFeed(empty_video)
-    feed.start(lambda f: (frames.append(f), got.set()))
+
+    def on_frame(frame):
+        frames.append(frame)
+        got.set()
+
+    feed.start(on_frame)
     try:
         assert got.wait(20)
     finally:
         feed.stop()
-    assert frames[0].faces == 0 and not frames[0].face_visible
+    first = frames[0]
+    assert first is not None and first.faces == 0 and not first.face_visible
 
 
 def test_no_camera_is_said_plainly(tmp_path: Path):

@@ -11,7 +11,7 @@ TESTS = (SampleTest("one", "add(1, 2)", "3"), SampleTest("two", "add(2, 2)", "5"
 @pytest.fixture(scope="module")
 def runner(sandbox_cache):
     r = InterimPythonRunner(sandbox_cache)
-    progress = []
+    progress: list[float] = []
     r.prepare(progress.append)
     assert r.compiled
     return r

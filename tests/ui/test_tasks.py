@@ -20,9 +20,12 @@ def test_success_runs_on_the_gui_thread_and_work_off_it(qtbot, tasks):
         return 42
 
     got = []
-    tasks.op(parent, work).success(
-        lambda v: (got.append(v), where.update(cb=threading.current_thread()))
-    ).run()
+
+    def done(value):
+        got.append(value)
+        where["cb"] = threading.current_thread()
+
+    tasks.op(parent, work).success(done).run()
     qtbot.waitUntil(lambda: got == [42])
     assert where["work"] is not threading.main_thread()
     assert where["cb"] is threading.main_thread()
@@ -30,7 +33,7 @@ def test_success_runs_on_the_gui_thread_and_work_off_it(qtbot, tasks):
 
 def test_failure_handler_gets_the_exception(qtbot, tasks):
     parent = QObject()
-    failures = []
+    failures: list[BaseException] = []
 
     def boom():
         raise ValueError("no")
@@ -56,8 +59,13 @@ def test_unhandled_failure_goes_to_show_error(qtbot, tasks):
 
 def test_no_callback_after_the_parent_is_gone(qtbot, tasks):
     parent = QObject()
-    got = []
-    tasks.op(parent, lambda: time.sleep(0.05) or 1).success(got.append).run()
+    got: list[int] = []
+
+    def slow():
+        time.sleep(0.05)
+        return 1
+
+    tasks.op(parent, slow).success(got.append).run()
     parent.deleteLater()
     qtbot.wait(10)
     assert tasks.wait_idle()
