@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -94,6 +95,8 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
 
     from app import config as app_config
     from app import gui
+    from app.demo import DemoReviewService
+    from ui.review import ReviewWindow
     from ui.tasks import TaskManager
 
     suffix = "" if (theme, scale) == ("light", 1.0) else f"-{theme}" if scale == 1.0 else (
@@ -207,7 +210,7 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     save(w, "10-results")
     w.close()
 
-    review = gui.ReviewWindow(gui.DemoReviewService(snapshot=gui.demo_snapshot), tasks)
+    review = ReviewWindow(DemoReviewService(snapshot=gui.demo_snapshot), tasks)
     review.resize(*SIZE)
     review.show()
     review.login_page.email.setText("pat.proctor@acme.example")
@@ -237,7 +240,8 @@ def _face_video(path: Path) -> Path:
     import cv2
     from skimage import data
 
-    frame = cv2.resize(cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR), (640, 480))
+    astronaut: Callable[[], Any] = data.astronaut
+    frame = cv2.resize(cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR), (640, 480))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (640, 480))
     for _ in range(20):
         writer.write(frame)
