@@ -2,8 +2,9 @@
 
 Seams (see the module docstrings of the adapters): the attempt is kept by `app.demo`'s local
 service until `sync`'s journal, engine and SDK land; sample tests run in `app.interim_sandbox`
-until `sandbox` lands; the camera and face check come from `app.checks.VisionFeed` until
-`proctoring`'s worker lands. The windows do not change when those are swapped.
+until `sandbox` lands; the system check's preview uses `app.checks.VisionFeed`. During a proctored
+attempt the real `proctoring.Proctor` runs (`app.proctoring_link`) and its events are journaled.
+The windows do not change when an adapter is swapped.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from PySide6.QtWidgets import QApplication
 
 from app import config as app_config
 from app.checks import MachineChecks, VisionFeed
-from app.demo import DemoReviewService, LocalCandidateService, ServiceSink
+from app.demo import DemoReviewService, LocalCandidateService
 from app.interim_sandbox import InterimPythonRunner
+from app.proctoring_link import ProctoredService, ProctorSink
 from ui.candidate import CandidateWindow
 from ui.review import ReviewWindow
 from ui.tasks import TaskManager
@@ -54,6 +56,7 @@ def server_probe(base_url: str) -> str:
 class Candidate:
     window: CandidateWindow
     service: LocalCandidateService
+    proctored: ProctoredService
     checks: MachineChecks
     tasks: TaskManager
     runner: InterimPythonRunner
@@ -61,11 +64,12 @@ class Candidate:
 
 def build_candidate(cfg: app_config.AppConfig, tasks: TaskManager) -> Candidate:
     runner = InterimPythonRunner(cfg.cache_dir)
-    service = LocalCandidateService(cfg.data_dir, runner, block_paste=cfg.block_paste)
+    local = LocalCandidateService(cfg.data_dir, runner, block_paste=cfg.block_paste)
+    service = ProctoredService(local, video=cfg.video, camera=cfg.camera)
     feed = VisionFeed(cfg.video if cfg.video is not None else cfg.camera)
     checks = MachineChecks(feed=feed, reach=lambda: server_probe(cfg.server), sandbox=runner)
-    window = CandidateWindow(service, checks, tasks, sink=ServiceSink(service))
-    return Candidate(window, service, checks, tasks, runner)
+    window = CandidateWindow(service, checks, tasks, sink=ProctorSink(service))
+    return Candidate(window, local, service, checks, tasks, runner)
 
 
 def candidate_main(argv: list[str]) -> int:
