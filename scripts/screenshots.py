@@ -236,14 +236,14 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     tasks.shutdown()
 
 
-def _face_video(path: Path) -> Path:
+def _face_video(path: Path, frames: int = 20) -> Path:
     import cv2
     from skimage import data
 
     astronaut: Callable[[], Any] = data.astronaut
     frame = cv2.resize(cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR), (640, 480))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), 10, (640, 480))
-    for _ in range(20):
+    for _ in range(frames):
         writer.write(frame)
     writer.release()
     return path

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from app import config as app_config
 from app.gui import build_candidate
-from tests.app.conftest import face_video, sandbox_cache  # noqa: F401  (fixtures)
 from ui.questions import CodingView, MultipleChoiceView
 from ui.tasks import TaskManager
 
@@ -30,7 +29,7 @@ def tasks(qapp):
 @pytest.mark.slow
 def test_take_a_proctored_assessment_with_the_real_parts(
     qtbot, tmp_path, face_video, sandbox_cache, tasks
-):  # noqa: F811,E501
+):
     cfg = app_config.AppConfig(video=face_video, data_dir=tmp_path, server="http://127.0.0.1:9")
     c = build_candidate(cfg, tasks)
     c.runner._cache = sandbox_cache / c.runner._cache.name
