@@ -32,6 +32,7 @@ from server.ids import digest
 from server.mail.service import MailSender
 from server.permissions import API_KEY_PERMISSIONS, Role, allows, effective_permissions
 from server.security import Passwords, read_access_token
+from server.storage import BlobStore, LocalBlobStore
 
 API_KEY_PREFIX = "ellaai_ak_"
 
@@ -106,6 +107,18 @@ def get_db(context: Context) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_blobs(context: Context) -> BlobStore:
+    """Uploaded media: files under the data directory unless the app was given another store."""
+    blobs = context.extras.get("blobs")
+    if blobs is None:
+        blobs = LocalBlobStore(context.settings.data_dir / "blobs")
+        context.extras["blobs"] = blobs
+    return blobs  # type: ignore[return-value]
+
+
+Blobs = Annotated[BlobStore, Depends(get_blobs)]
 
 
 def client_ip(request: Request) -> str | None:

@@ -6,6 +6,8 @@ from server.auth.models import AuthSession, IdentityLink, MemberInvite, RefreshT
 from server.companies.models import ApiKey, Company
 from server.db import Base
 from server.mail.models import MailMessage
+from server.proctoring.models import ProctorEventRecord, ProctorSession
+from server.sync.models import SyncDevice, SyncEntry
 
 __all__ = [
     "ApiKey",
@@ -16,7 +18,11 @@ __all__ = [
     "IdentityLink",
     "MailMessage",
     "MemberInvite",
+    "ProctorEventRecord",
+    "ProctorSession",
     "RefreshToken",
+    "SyncDevice",
+    "SyncEntry",
     "SystemConfig",
     "User",
 ]
