@@ -122,9 +122,10 @@ def writable_sessions(
 # --- sessions ---------------------------------------------------------------------------------
 
 
-def create_session(
-    db: Session, *, actor: Actor, data: ProctorSessionCreate, settings: Settings
-) -> ProctorSessionCreated:
+def open_session(
+    db: Session, *, actor: Actor, data: ProctorSessionCreate, session_id: str | None = None
+) -> ProctorSession:
+    """A new session in the caller's transaction; `session_id` when the client named it."""
     if actor.kind == "candidate":
         actor.require("proctoring:own")
         if data.candidate_id != actor.id:
@@ -139,7 +140,7 @@ def create_session(
         )
     now = datetime.now(UTC)
     session = ProctorSession(
-        id=new_id("proctor_session"),
+        id=session_id or new_id("proctor_session"),
         company_id=company_id,
         assessment_id=data.assessment_id,
         candidate_id=data.candidate_id,
@@ -150,6 +151,14 @@ def create_session(
         expires_at=now + SESSION_TTL,
     )
     db.add(session)
+    db.flush()
+    return session
+
+
+def create_session(
+    db: Session, *, actor: Actor, data: ProctorSessionCreate, settings: Settings
+) -> ProctorSessionCreated:
+    session = open_session(db, actor=actor, data=data)
     db.commit()
     recording = data.settings.record_video or data.settings.ai_monitoring
     return ProctorSessionCreated(

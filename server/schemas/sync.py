@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, field_validator
 
 from server.schemas.common import ErrorBody, OutModel, WireModel
-from server.schemas.proctoring import EventTypeName, Severity
+from server.schemas.proctoring import EventTypeName, SessionSettings, Severity
 
 SCHEMA_VERSION = 1
 MAX_ENTRIES = 500
@@ -76,6 +76,17 @@ class CompleteEntry(EntryBase):
     attempt_id: str = Field(max_length=40)
 
 
+class SessionOpenEntry(EntryBase):
+    """A proctoring session the device named itself, so that it can start one offline."""
+
+    kind: Literal["session_open"]
+    session_id: str = Field(pattern=r"^proctor_session_[0-9a-f]{20}$")
+    assessment_id: str = Field(max_length=40)
+    candidate_id: str = Field(max_length=40)
+    attempt_id: str | None = Field(default=None, max_length=40)
+    settings: SessionSettings = Field(default_factory=SessionSettings)
+
+
 class SessionEndEntry(EntryBase):
     kind: Literal["session_end"]
     session_id: str = Field(max_length=40)
@@ -84,7 +95,8 @@ class SessionEndEntry(EntryBase):
 
 
 Entry = Annotated[
-    EventEntry | AnswerEntry | CompleteEntry | SessionEndEntry, Field(discriminator="kind")
+    SessionOpenEntry | EventEntry | AnswerEntry | CompleteEntry | SessionEndEntry,
+    Field(discriminator="kind"),
 ]
 
 

@@ -24,6 +24,7 @@ from server.errors import AppError, Conflict, PermissionDenied, ValidationFailed
 from server.proctoring import service as proctoring
 from server.proctoring.models import ProctorSession
 from server.schemas.common import ErrorBody
+from server.schemas.proctoring import ProctorSessionCreate
 from server.schemas.sync import (
     SCHEMA_VERSION,
     AnswerEntry,
@@ -35,6 +36,7 @@ from server.schemas.sync import (
     PushRequest,
     PushResult,
     SessionEndEntry,
+    SessionOpenEntry,
 )
 from server.storage import BlobStore
 from server.sync.models import SyncDevice, SyncEntry
@@ -178,6 +180,10 @@ def _apply(
     """Apply fresh entries: events in bulk per session, the rest one by one, in seq order."""
     results: dict[int, EntryResult] = {}
     ordered = sorted(entries, key=lambda e: e.seq)
+    # Sessions first: a device opens one offline and sends its events right behind it.
+    for entry in ordered:
+        if isinstance(entry, SessionOpenEntry):
+            results[entry.seq] = _open_session(db, actor, entry)
     sessions = proctoring.writable_sessions(
         db,
         actor=actor,
@@ -209,6 +215,22 @@ def _apply(
             )
     _ledger(db, device, [results[e.seq] for e in ordered], {e.seq: e.kind for e in ordered})
     return results
+
+
+def _open_session(db: Session, actor: Actor, entry: SessionOpenEntry) -> EntryResult:
+    existing = db.get(ProctorSession, entry.session_id)
+    if existing is not None:
+        if existing.created_by == actor.id:
+            return EntryResult(seq=entry.seq, status="applied")  # opened by an earlier push
+        return _rejected(entry.seq, Conflict("This session ID is taken", code="SESSION_ID_TAKEN"))
+    data = ProctorSessionCreate.model_validate(
+        entry.model_dump(exclude={"seq", "kind", "session_id"})
+    )
+    try:
+        proctoring.open_session(db, actor=actor, data=data, session_id=entry.session_id)
+    except AppError as error:
+        return _rejected(entry.seq, error)
+    return EntryResult(seq=entry.seq, status="applied")
 
 
 def _end_session(
