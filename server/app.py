@@ -14,10 +14,11 @@ from server.bootstrap import ensure_admin
 from server.companies.router import router as companies_router
 from server.config import Settings
 from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
-from server.deps import ServerContext, get_actor
+from server.deps import ServerContext, get_actor, limit_actor, limit_client_address
 from server.http import RequestContextMiddleware, install_error_handlers, ok
 from server.mail.service import MailboxSender, MailSender
 from server.proctoring.router import router as proctoring_router
+from server.ratelimit import make_rate_limiter
 from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
 from server.security import Passwords
 from server.sync.router import router as sync_router
@@ -46,9 +47,9 @@ def build_api() -> APIRouter:
     def health() -> Envelope[dict[str, str]]:
         return ok({"status": "ok", "version": API_VERSION})
 
-    api.include_router(auth_routes.public)
+    api.include_router(auth_routes.public, dependencies=[Depends(limit_client_address)])
     # Everything below requires a caller; a route opts out only by living above.
-    protected = APIRouter(dependencies=[Depends(get_actor)])
+    protected = APIRouter(dependencies=[Depends(get_actor), Depends(limit_actor)])
     protected.include_router(auth_routes.protected)
     protected.include_router(companies_router)
     protected.include_router(admin_router)
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
         sessions=make_sessionmaker(engine),
         passwords=Passwords(settings),
         mail=mail or MailboxSender(),
+        rate_limiter=make_rate_limiter(settings.redis_url),
     )
     if settings.admin_email and settings.admin_password:
         with transaction(context.sessions) as db:

@@ -59,6 +59,17 @@ class Settings(BaseSettings):
     oidc_providers_json: str = Field(default="[]", validation_alias="ELLA_OIDC_PROVIDERS")
     ice_servers_json: str = Field(default="[]", validation_alias="ELLA_ICE_SERVERS")
 
+    rate_limits_enabled: bool = Field(default=True, validation_alias="ELLA_RATE_LIMITS_ENABLED")
+    # plan -> (requests per minute, burst), the spec's "Rate Limits by Plan" table.
+    rate_limit_plans: dict[str, tuple[int, int]] = Field(
+        default={"free": (60, 10), "pro": (600, 50), "enterprise": (6000, 200)},
+        validation_alias="ELLA_RATE_LIMIT_PLANS",
+    )
+    # Per client address on the routes that come before authentication (login, refresh).
+    anonymous_rate_limit: tuple[int, int] = Field(
+        default=(120, 30), validation_alias="ELLA_ANONYMOUS_RATE_LIMIT"
+    )
+
     max_body_bytes: int = Field(default=5 * 1024 * 1024, validation_alias="ELLA_MAX_BODY_BYTES")
 
     @model_validator(mode="after")

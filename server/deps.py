@@ -8,33 +8,37 @@ is authenticated unless it is mounted elsewhere on purpose (login, health).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.admin.models import SYSTEM_CONFIG_ID, SystemConfig
 from server.auth.models import AuthSession, User
-from server.companies.models import ApiKey
+from server.companies.models import ApiKey, Company
 from server.config import Settings
 from server.errors import (
     AuthenticationRequired,
     CompanyAccessDenied,
     PermissionDenied,
+    RateLimited,
     ServiceUnavailable,
 )
 from server.ids import digest
 from server.mail.service import MailSender
 from server.permissions import API_KEY_PERMISSIONS, Role, allows, effective_permissions
+from server.ratelimit import UNLIMITED_PLAN, Decision, Limit, RateLimiter
 from server.security import Passwords, read_access_token
 from server.storage import BlobStore, LocalBlobStore
 
 API_KEY_PREFIX = "ellaai_ak_"
+PLAN_CACHE_SECONDS = 30.0
 
 
 @dataclass
@@ -45,7 +49,18 @@ class ServerContext:
     sessions: sessionmaker[Session]
     passwords: Passwords
     mail: MailSender
+    rate_limiter: RateLimiter
     extras: dict[str, object] = field(default_factory=dict)
+    # company ID -> (plan, monotonic expiry): the plan decides the rate limit on every request.
+    plans: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    def plan_of(self, db: Session, company_id: str) -> str:
+        cached = self.plans.get(company_id)
+        if cached and cached[1] > time.monotonic():
+            return cached[0]
+        plan = db.scalar(select(Company.plan).where(Company.id == company_id)) or "free"
+        self.plans[company_id] = (plan, time.monotonic() + PLAN_CACHE_SECONDS)
+        return plan
 
 
 @dataclass(frozen=True)
@@ -249,3 +264,56 @@ def require_admin(actor: CurrentActor) -> Actor:
 
 
 AdminActor = Annotated[Actor, Depends(require_admin)]
+
+
+def _apply(decision: Decision, response: Response) -> None:
+    headers = rate_limit_headers(decision)
+    if not decision.allowed:
+        raise RateLimited(
+            f"Rate limit exceeded. Try again in {decision.retry_after} seconds.",
+            retry_after=decision.retry_after,
+            headers=headers,
+            meta={
+                "retryAfter": decision.retry_after,
+                "limit": decision.limit,
+                "remaining": decision.remaining,
+                "resetTime": datetime.fromtimestamp(decision.reset_at, UTC).isoformat(),
+            },
+        )
+    response.headers.update(headers)
+
+
+def rate_limit_headers(decision: Decision) -> dict[str, str]:
+    headers = {
+        "X-RateLimit-Limit": str(decision.limit),
+        "X-RateLimit-Remaining": str(decision.remaining),
+        "X-RateLimit-Reset": str(decision.reset_at),
+    }
+    if not decision.allowed:
+        headers["X-RateLimit-Retry-After"] = str(decision.retry_after)
+    return headers
+
+
+def limit_actor(response: Response, actor: CurrentActor, db: DbSession, context: Context) -> None:
+    """Count the request against the caller's bucket, sized by their company's plan."""
+    if not context.settings.rate_limits_enabled:
+        return
+    plan = UNLIMITED_PLAN
+    if actor.company_id is not None and actor.kind != "candidate":
+        plan = context.plan_of(db, actor.company_id)
+    per_minute, burst = context.settings.rate_limit_plans.get(
+        plan, context.settings.rate_limit_plans[UNLIMITED_PLAN]
+    )
+    decision = context.rate_limiter.hit(f"{actor.kind}:{actor.id}", Limit(per_minute, burst))
+    _apply(decision, response)
+
+
+def limit_client_address(request: Request, response: Response, context: Context) -> None:
+    """Before authentication (login, refresh) the bucket is the client's address."""
+    if not context.settings.rate_limits_enabled:
+        return
+    per_minute, burst = context.settings.anonymous_rate_limit
+    decision = context.rate_limiter.hit(
+        f"ip:{client_ip(request) or 'unknown'}", Limit(per_minute, burst)
+    )
+    _apply(decision, response)

@@ -65,9 +65,18 @@ class Gone(AppError):
 class RateLimited(AppError):
     code = "RATE_LIMIT_EXCEEDED"
 
-    def __init__(self, message: str, *, retry_after: int, details: Any = None) -> None:
-        super().__init__(message, details=details)
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: int,
+        headers: dict[str, str] | None = None,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
+        self.headers = headers or {}
+        self.meta = meta or {}
 
 
 class ServiceUnavailable(AppError):

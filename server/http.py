@@ -55,12 +55,17 @@ def ok(data: T, *, pagination: Pagination | None = None) -> Envelope[T]:
 
 
 def error_response(
-    status: int, code: str, message: str, details: Any = None, headers: dict[str, str] | None = None
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+    meta_extra: dict[str, Any] | None = None,
 ) -> JSONResponse:
     body = ErrorEnvelope(error=ErrorBody(code=code, message=message, details=details), meta=meta())
-    return JSONResponse(
-        jsonable_encoder(body.model_dump(by_alias=True)), status_code=status, headers=headers
-    )
+    content = jsonable_encoder(body.model_dump(by_alias=True))
+    content["meta"].update(meta_extra or {})
+    return JSONResponse(content, status_code=status, headers=headers)
 
 
 class RequestContextMiddleware:
@@ -154,11 +159,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(errors.AppError)
     async def app_error(_: Request, exc: errors.AppError) -> JSONResponse:
         status = next((s for cls, s in STATUS_OF if isinstance(exc, cls)), 500)
-        headers = {}
+        headers: dict[str, str] = {}
+        meta_extra = None
+        if isinstance(exc, errors.RateLimited):
+            headers.update(exc.headers)
+            meta_extra = exc.meta
         retry_after = getattr(exc, "retry_after", None)
         if retry_after is not None:
             headers["Retry-After"] = str(retry_after)
-        return error_response(status, exc.code, exc.message, exc.details, headers or None)
+        return error_response(
+            status, exc.code, exc.message, exc.details, headers or None, meta_extra
+        )
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -53,12 +53,29 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 # What an API key may do inside its company: a recruiter's work, nothing administrative.
 API_KEY_PERMISSIONS = list(_RECRUITER)
 
-# Extra permissions an administrator may grant on top of a role.
-GRANTABLE = {
-    "company:manage",
-    "members:manage",
-    *(p for perms in ROLE_PERMISSIONS.values() for p in perms if p != "*"),
+RESOURCES = {
+    "assessments",
+    "questions",
+    "candidates",
+    "analytics",
+    "proctoring",
+    "execution",
+    "webhooks",
+    "company",
+    "members",
+    "support",
 }
+ACTIONS = {"create", "read", "update", "delete", "manage", "run", "review", "invite"}
+
+
+def ungrantable(permissions: list[str]) -> list[str]:
+    """The permissions in `permissions` that no one may grant on top of a role (`*`, unknowns)."""
+    refused = []
+    for permission in permissions:
+        resource, _, action = permission.partition(":")
+        if resource not in RESOURCES or action not in ACTIONS:
+            refused.append(permission)
+    return sorted(set(refused))
 
 
 def effective_permissions(role: Role, extra: list[str] | None) -> list[str]:

@@ -15,7 +15,7 @@ from server.companies.models import Company
 from server.deps import Actor
 from server.errors import Conflict, ValidationFailed, not_found
 from server.pagination import PageParams, paginate
-from server.permissions import GRANTABLE, ROLE_PERMISSIONS, Role, effective_permissions
+from server.permissions import ROLE_PERMISSIONS, Role, effective_permissions, ungrantable
 from server.schemas.admin import (
     Counts,
     RoleUpdate,
@@ -92,11 +92,11 @@ def change_role(db: Session, *, actor: Actor, user_id: str, data: RoleUpdate) ->
         raise Conflict("You cannot remove your own administrator role", code="SELF_DEMOTION")
     role_defaults = set(ROLE_PERMISSIONS[role])
     extra = [p for p in data.permissions or [] if p not in role_defaults]
-    ungrantable = sorted(set(extra) - GRANTABLE)
-    if ungrantable:
+    refused = ungrantable(extra)
+    if refused:
         raise ValidationFailed(
             "Some permissions cannot be granted",
-            details={"field": "permissions", "message": "not grantable", "value": ungrantable},
+            details={"field": "permissions", "message": "not grantable", "value": refused},
         )
     company_id = data.company_id or user.company_id
     if role in COMPANY_ROLES:

@@ -17,7 +17,7 @@ from server.errors import Conflict, ValidationFailed, not_found
 from server.ids import digest, new_id, new_secret
 from server.mail.service import MailSender
 from server.pagination import PageParams, paginate
-from server.permissions import GRANTABLE, Role, effective_permissions
+from server.permissions import Role, effective_permissions, ungrantable
 from server.schemas.common import Pagination
 from server.schemas.companies import (
     ApiKeyIssued,
@@ -223,11 +223,11 @@ def add_member(
     mail: MailSender,
 ) -> MemberCreated:
     company = get_company(db, actor=actor, company_id=company_id)
-    ungrantable = sorted(set(data.permissions) - GRANTABLE)
-    if ungrantable:
+    refused = ungrantable(data.permissions)
+    if refused:
         raise ValidationFailed(
             "Some permissions cannot be granted",
-            details={"field": "permissions", "message": "not grantable", "value": ungrantable},
+            details={"field": "permissions", "message": "not grantable", "value": refused},
         )
     if db.scalar(select(User.id).where(User.email == data.email.lower())) is not None:
         raise Conflict(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
@@ -61,6 +62,9 @@ def database_url(migrated_template: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
+    if REDIS_URL:
+        # Rate-limit buckets must not leak from one test into the next.
+        redis.Redis.from_url(REDIS_URL).flushdb()
     return Settings(
         ELLA_ENV="test",
         ELLA_SECRET_KEY=TEST_SECRET,

@@ -1,1 +1,0 @@
-"""PyInstaller spec and build script for the desktop bundle."""
