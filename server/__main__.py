@@ -1,4 +1,4 @@
-"""`python -m server` (or `ella-server`): serve, migrate, create-admin."""
+"""`python -m server` (or `ella-server`): serve, migrate, create-admin, seed-demo, sweep."""
 
 from __future__ import annotations
 
@@ -21,6 +21,13 @@ def main(argv: list[str] | None = None) -> int:
     admin = commands.add_parser("create-admin", help="create a system administrator")
     admin.add_argument("--email", default=os.environ.get("ELLA_ADMIN_EMAIL"))
     admin.add_argument("--password", default=os.environ.get("ELLA_ADMIN_PASSWORD"))
+    commands.add_parser(
+        "seed-demo", help="add a demo company, recruiter, questions, assessment and candidate"
+    )
+    sweep = commands.add_parser(
+        "sweep", help="send due reminders and complete attempts whose time ran out"
+    )
+    sweep.add_argument("--every", type=float, default=None, help="repeat every N seconds")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -63,6 +70,33 @@ def main(argv: list[str] | None = None) -> int:
             created = ensure_admin(db, context.passwords, email=email, password=password)
         print(f"administrator {email} {'created' if created else 'already exists'}")
         return 0
+    if args.command == "seed-demo":
+        from server.demo import seed_demo
+
+        demo = seed_demo(app.state.context)
+        print(
+            f"recruiter: {demo.recruiter_email} / {demo.recruiter_password}\n"
+            f"company: {demo.company_id}\n"
+            f"assessment: {demo.assessment_id}\n"
+            f"candidate: {demo.candidate_id}\n"
+            f"invite token: {demo.invite_token}"
+        )
+        return 0
+    if args.command == "sweep":
+        import time
+
+        from server.sweep import sweep as run_sweep
+
+        while True:
+            report = run_sweep(app.state.context)
+            print(
+                f"reminders sent: {report.reminders_sent}, "
+                f"attempts expired: {report.attempts_expired}",
+                flush=True,
+            )
+            if args.every is None:
+                return 0
+            time.sleep(args.every)
     return 2
 
 

@@ -9,8 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 
 from server.admin.router import router as admin_router
+from server.assessments.router import attempts_router
+from server.assessments.router import router as assessments_router
 from server.auth import router as auth_routes
 from server.bootstrap import ensure_admin
+from server.candidates.router import router as candidates_router
 from server.companies.router import router as companies_router
 from server.config import Settings
 from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
@@ -18,6 +21,7 @@ from server.deps import ServerContext, get_actor, limit_actor, limit_client_addr
 from server.http import RequestContextMiddleware, install_error_handlers, ok
 from server.mail.service import MailboxSender, MailSender
 from server.proctoring.router import router as proctoring_router
+from server.questions.router import router as questions_router
 from server.ratelimit import make_rate_limiter
 from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
 from server.security import Passwords
@@ -55,6 +59,10 @@ def build_api() -> APIRouter:
     protected.include_router(admin_router)
     protected.include_router(proctoring_router)
     protected.include_router(sync_router)
+    protected.include_router(questions_router)
+    protected.include_router(assessments_router)
+    protected.include_router(attempts_router)
+    protected.include_router(candidates_router)
     api.include_router(protected)
     return api
 

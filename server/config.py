@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         default=30 * 24 * 3600, validation_alias="ELLA_REFRESH_TOKEN_TTL"
     )
     member_invite_ttl_seconds: int = 7 * 24 * 3600
+    # A candidate's invitation, when the recruiter gives no due date.
+    candidate_invite_ttl_seconds: int = Field(
+        default=7 * 24 * 3600, validation_alias="ELLA_CANDIDATE_INVITE_TTL"
+    )
+    # Answers arriving this long after an attempt's `expiresAt` are still accepted: they were
+    # given in time and spent the difference on the network (or in the client's outbox).
+    answer_grace_seconds: int = Field(
+        default=30, ge=0, validation_alias="ELLA_ANSWER_GRACE_SECONDS"
+    )
 
     # Argon2id cost. The defaults follow RFC 9106's second recommendation; tests lower them.
     argon2_time_cost: int = Field(default=3, validation_alias="ELLA_ARGON2_TIME_COST")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server.admin.models import SYSTEM_CONFIG_ID, SystemConfig
 from server.auth.models import AuthSession, User
+from server.candidates.models import Candidate, Invitation
 from server.companies.models import ApiKey, Company
 from server.config import Settings
 from server.errors import (
@@ -32,7 +33,13 @@ from server.errors import (
 )
 from server.ids import digest
 from server.mail.service import MailSender
-from server.permissions import API_KEY_PERMISSIONS, Role, allows, effective_permissions
+from server.permissions import (
+    API_KEY_PERMISSIONS,
+    ROLE_PERMISSIONS,
+    Role,
+    allows,
+    effective_permissions,
+)
 from server.ratelimit import UNLIMITED_PLAN, Decision, Limit, RateLimiter
 from server.security import Passwords, read_access_token
 from server.storage import BlobStore, LocalBlobStore
@@ -74,6 +81,8 @@ class Actor:
     permissions: list[str]
     email: str | None = None
     session_id: str | None = None
+    # A candidate's session reaches this one assessment: the one their invitation named.
+    assessment_id: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -179,8 +188,26 @@ def user_actor(user: User, session_id: str | None) -> Actor:
 
 
 def candidate_actor(db: Session, candidate_id: str, session_id: str) -> Actor:
-    """Candidates sign in with an invitation; that flow arrives with invitations (issue 4)."""
-    raise AuthenticationRequired("Candidate sessions are not available on this server")
+    """A candidate signed in with an invitation: their own record, that invitation's assessment
+    and their attempts at it, nothing else."""
+    candidate = db.get(Candidate, candidate_id)
+    invitation = db.scalar(
+        select(Invitation).where(
+            Invitation.session_id == session_id, Invitation.candidate_id == candidate_id
+        )
+    )
+    if candidate is None or invitation is None:
+        raise AuthenticationRequired("This invitation no longer exists")
+    return Actor(
+        kind="candidate",
+        id=candidate.id,
+        role=Role.CANDIDATE,
+        company_id=candidate.company_id,
+        permissions=list(ROLE_PERMISSIONS[Role.CANDIDATE]),
+        email=candidate.email,
+        session_id=session_id,
+        assessment_id=invitation.assessment_id,
+    )
 
 
 def _refuse_suspended(user: User) -> None:

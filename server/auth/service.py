@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from server.audit import service as audit
 from server.auth.models import AuthSession, IdentityLink, MemberInvite, RefreshToken, User
+from server.candidates.models import Candidate, Invitation
 from server.config import OidcProvider, Settings
 from server.deps import (
     Actor,
@@ -23,6 +24,7 @@ from server.deps import (
 )
 from server.errors import AuthenticationRequired, Gone, NotFound
 from server.ids import digest, new_id, new_secret
+from server.permissions import ROLE_PERMISSIONS, Role
 from server.schemas.auth import SessionUser, TokenPair
 from server.security import issue_access_token
 
@@ -41,11 +43,13 @@ def session_user(actor: Actor) -> SessionUser:
     )
 
 
-def open_session(db: Session, settings: Settings, actor: Actor) -> TokenPair:
+def open_session(
+    db: Session, settings: Settings, actor: Actor, *, session_id: str | None = None
+) -> TokenPair:
     """A new login session for `actor`: an access token and the first refresh token."""
     now = datetime.now(UTC)
     session = AuthSession(
-        id=new_id("session"),
+        id=session_id or new_id("session"),
         subject_id=actor.id,
         expires_at=now + timedelta(seconds=settings.refresh_token_ttl_seconds),
     )
@@ -347,5 +351,67 @@ def accept_member_invite(
 def login_with_invite(
     db: Session, context: ServerContext, *, invite_token: str, ip: str | None
 ) -> TokenPair:
-    """Candidates sign in with their invitation; invitations arrive with issue 4."""
-    raise AuthenticationRequired("Invitation token is invalid or has expired")
+    """A candidate signs in with their invitation, once: the token opens one login session.
+
+    The session then lives on through its refresh tokens (rotated as for every user), which is
+    how a candidate resumes after the access token expires. A candidate who lost the session
+    altogether asks the recruiter for a new invitation; their attempt in progress is waiting.
+    """
+    now = datetime.now(UTC)
+    invitation = db.scalar(select(Invitation).where(Invitation.token_hash == digest(invite_token)))
+    candidate = db.get(Candidate, invitation.candidate_id) if invitation else None
+    if invitation is None or candidate is None:
+        raise AuthenticationRequired("Invitation token is invalid")
+    refusal = None
+    if invitation.used_at is not None:
+        refusal = Gone(
+            "This invitation has already been used to sign in; continue in the session it "
+            "opened, or ask for a new invitation",
+            code="INVITATION_USED",
+        )
+    elif invitation.expires_at <= now:
+        refusal = Gone("This invitation has expired", code="INVITATION_EXPIRED")
+    if refusal is not None:
+        audit.record(
+            db,
+            "CANDIDATE_LOGIN_FAILED",
+            actor_id=candidate.id,
+            actor_email=candidate.email,
+            company_id=candidate.company_id,
+            ip=ip,
+            details={"invitationId": invitation.id, "reason": refusal.code},
+        )
+        db.commit()
+        raise refusal
+    refuse_during_maintenance(db, None)
+    session_id = new_id("session")
+    # Conditional update: of two logins racing with one token, exactly one opens a session.
+    claimed = db.execute(
+        update(Invitation)
+        .where(Invitation.id == invitation.id, Invitation.used_at.is_(None))
+        .values(used_at=now, session_id=session_id)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        db.rollback()
+        raise Gone("This invitation has already been used to sign in", code="INVITATION_USED")
+    actor = Actor(
+        kind="candidate",
+        id=candidate.id,
+        role=Role.CANDIDATE,
+        company_id=candidate.company_id,
+        permissions=list(ROLE_PERMISSIONS[Role.CANDIDATE]),
+        email=candidate.email,
+        assessment_id=invitation.assessment_id,
+    )
+    tokens = open_session(db, context.settings, actor, session_id=session_id)
+    audit.record(
+        db,
+        "CANDIDATE_LOGIN",
+        actor_id=candidate.id,
+        actor_email=candidate.email,
+        company_id=candidate.company_id,
+        ip=ip,
+        details={"method": "invite", "invitationId": invitation.id},
+    )
+    db.commit()
+    return tokens

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from server.assessments.models import Assessment
 from server.audit import service as audit
 from server.auth.models import User
 from server.auth.service import create_member_invite
+from server.candidates.models import Candidate, Invitation
 from server.companies.models import ApiKey, Company
 from server.config import Settings
 from server.deps import API_KEY_PREFIX, Actor
@@ -162,8 +164,32 @@ def company_detail(db: Session, company: Company) -> CompanyDetail:
         settings=company.settings,
         billing=company.billing,
         setup_complete=company.setup_complete,
-        usage=Usage(members=len(members)),
+        usage=_usage(db, company.id, members=len(members)),
         members=[member_out(m) for m in members],
+    )
+
+
+def _usage(db: Session, company_id: str, *, members: int) -> Usage:
+    month_start = datetime.now(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+    def count(stmt: Select[int]) -> int:
+        return int(db.scalar(stmt) or 0)
+
+    return Usage(
+        members=members,
+        assessments=count(
+            select(func.count())
+            .select_from(Assessment)
+            .where(Assessment.company_id == company_id, Assessment.status != "archived")
+        ),
+        candidates=count(
+            select(func.count()).select_from(Candidate).where(Candidate.company_id == company_id)
+        ),
+        monthly_invites=count(
+            select(func.count())
+            .select_from(Invitation)
+            .where(Invitation.company_id == company_id, Invitation.sent_at >= month_start)
+        ),
     )
 
 

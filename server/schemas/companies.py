@@ -78,6 +78,11 @@ class Member(OutModel):
 
 class Usage(OutModel):
     members: int
+    # Assessments that are not archived.
+    assessments: int = 0
+    candidates: int = 0
+    # Invitations sent since the first of this month (UTC).
+    monthly_invites: int = 0
 
 
 class CompanyDetail(CompanySummary):

@@ -1,0 +1,1 @@
+"""Assessments, attempts and grading."""

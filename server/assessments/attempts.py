@@ -1,0 +1,641 @@
+"""A candidate's attempt: start, reload, answer, complete; expiry and the sweep that enforces it.
+
+The server's clock decides: `startedAt` and `expiresAt` are set here, answers later than
+`expiresAt` plus `Settings.answer_grace_seconds` are refused, and an attempt left open past that is
+completed with what was saved, on its next access or by `expire_overdue` (the periodic sweep).
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.assessments import grading
+from server.assessments.grading import AnswerStatus, CodeRunner, Graded
+from server.assessments.models import AnswerRevision, Assessment, Attempt, AttemptAnswer
+from server.assessments.service import (
+    bank_questions,
+    completed_percentages,
+    duration_minutes,
+    get_assessment,
+    ranking,
+)
+from server.audit import service as audit
+from server.candidates.models import Candidate
+from server.config import Settings
+from server.deps import Actor
+from server.errors import Conflict, Gone, PermissionDenied, ValidationFailed, not_found
+from server.events import DomainEvent, emit
+from server.idempotency import service as idempotency
+from server.ids import new_id
+from server.questions.models import QuestionVersion
+from server.questions.service import parse
+from server.schemas.assessments import (
+    AnswerResult,
+    AssessmentSettings,
+    AttemptOut,
+    AttemptQuestion,
+    BreakdownItem,
+    CompletionOut,
+    PublicOption,
+    SampleTest,
+    SavedAnswer,
+    SubmitAnswerRequest,
+)
+from server.schemas.questions import (
+    CodingQuestion,
+    FreeTextQuestion,
+    MultipleChoiceQuestion,
+    QuestionBody,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- access ------------------------------------------------------------------------------------
+
+
+def _attempt_for(db: Session, actor: Actor, attempt_id: str, *, write: bool) -> Attempt:
+    """The candidate's own attempt, or one of the staff's company; anything else is a 404."""
+    attempt = db.get(Attempt, attempt_id)
+    if actor.kind == "candidate":
+        if attempt is None or attempt.candidate_id != actor.id:
+            raise not_found("Attempt", attempt_id)
+        return attempt
+    actor.require("assessments:update" if write else "assessments:read")
+    if attempt is None or not actor.can_access_company(attempt.company_id):
+        raise not_found("Attempt", attempt_id)
+    return attempt
+
+
+def _in_assessment(attempt: Attempt, assessment_id: str) -> None:
+    if attempt.assessment_id != assessment_id:
+        raise not_found("Attempt", attempt.id)
+
+
+def _overdue(attempt: Attempt, settings: Settings, now: datetime) -> bool:
+    grace = timedelta(seconds=settings.answer_grace_seconds)
+    return attempt.status == "in_progress" and now > attempt.expires_at + grace
+
+
+# -- start -------------------------------------------------------------------------------------
+
+
+def start_attempt(
+    db: Session,
+    *,
+    actor: Actor,
+    settings: Settings,
+    assessment_id: str,
+    candidate_id: str | None,
+) -> tuple[AttemptOut, bool]:
+    """The attempt in progress, or a new one; True when it was created."""
+    assessment = get_assessment(db, actor=actor, assessment_id=assessment_id)
+    candidate = _candidate_to_start(db, actor, assessment, candidate_id)
+    if assessment.status != "active":
+        raise Conflict(
+            f"This assessment is {assessment.status}; only active assessments can be started",
+            code="ASSESSMENT_NOT_ACTIVE",
+            details={"status": assessment.status},
+        )
+    now = _now()
+    attempts = list(
+        db.scalars(
+            select(Attempt)
+            .where(Attempt.assessment_id == assessment.id, Attempt.candidate_id == candidate.id)
+            .order_by(Attempt.started_at)
+        )
+    )
+    for attempt in attempts:
+        if attempt.status == "in_progress":
+            if not _overdue(attempt, settings, now):
+                return attempt_out(db, attempt, now), False
+            _finish(db, attempt, now, reason="expired")
+    assessment_settings = AssessmentSettings.model_validate(assessment.settings)
+    if attempts and not assessment_settings.allow_retakes:
+        db.commit()  # keeps an expiry completed above
+        raise Conflict(
+            "This assessment has already been taken and does not allow retakes",
+            code="RETAKE_NOT_ALLOWED",
+            details={"attemptId": attempts[-1].id},
+        )
+    questions = bank_questions(db, assessment.id)
+    if not questions:
+        raise Conflict("This assessment has no questions", code="ASSESSMENT_EMPTY")
+    order = [q.id for q in questions]
+    if assessment_settings.randomize_questions:
+        # Shuffled once and stored: the order is stable for this attempt.
+        random.SystemRandom().shuffle(order)
+    attempt = Attempt(
+        id=new_id("attempt"),
+        assessment_id=assessment.id,
+        candidate_id=candidate.id,
+        company_id=assessment.company_id,
+        question_ids=order,
+        # Pinned: editing a question later makes a new version this attempt never sees.
+        question_versions={q.id: q.current_version_id for q in questions},
+        max_score=float(sum(q.points for q in questions)),
+        started_at=now,
+        expires_at=now + timedelta(minutes=duration_minutes(assessment, questions)),
+    )
+    db.add(attempt)
+    if candidate.status == "invited":
+        candidate.status = "started"
+        candidate.updated_at = now
+    audit.record(
+        db,
+        "ATTEMPT_STARTED",
+        actor_id=actor.id,
+        actor_email=actor.email,
+        company_id=assessment.company_id,
+        target_type="attempt",
+        target_id=attempt.id,
+        details={"assessmentId": assessment.id, "candidateId": candidate.id},
+    )
+    db.commit()
+    return attempt_out(db, attempt, now), True
+
+
+def _candidate_to_start(
+    db: Session, actor: Actor, assessment: Assessment, candidate_id: str | None
+) -> Candidate:
+    if actor.kind == "candidate":
+        if candidate_id is not None and candidate_id != actor.id:
+            raise PermissionDenied("Candidates start their own attempts only")
+        candidate_id = actor.id
+    else:
+        actor.require("assessments:update")
+        if candidate_id is None:
+            raise ValidationFailed(
+                "candidateId is required",
+                details={"field": "candidateId", "message": "required", "value": None},
+            )
+    # Locked (on PostgreSQL) so that two concurrent starts cannot both create an attempt.
+    candidate = db.get(Candidate, candidate_id, with_for_update=True)
+    if candidate is None or candidate.company_id != assessment.company_id:
+        raise not_found("Candidate", candidate_id)
+    return candidate
+
+
+# -- reading -----------------------------------------------------------------------------------
+
+
+def _versions(db: Session, attempt: Attempt) -> dict[str, QuestionBody]:
+    """question ID -> the pinned version's content."""
+    by_id = {
+        v.id: v
+        for v in db.scalars(
+            select(QuestionVersion).where(
+                QuestionVersion.id.in_(list(attempt.question_versions.values()))
+            )
+        )
+    }
+    return {qid: parse(by_id[vid].content) for qid, vid in attempt.question_versions.items()}
+
+
+def _public(question_id: str, q: QuestionBody) -> AttemptQuestion:
+    fields: dict[str, Any] = {
+        "id": question_id,
+        "type": q.type,
+        "title": q.title,
+        "description": q.description,
+        "time_limit": q.time_limit,
+        "points": q.points,
+        "difficulty": q.difficulty,
+    }
+    if isinstance(q, MultipleChoiceQuestion):
+        fields["options"] = [PublicOption(id=o.id, text=o.text) for o in q.options]
+        fields["multiple_answers"] = sum(o.correct for o in q.options) > 1
+    elif isinstance(q, FreeTextQuestion):
+        fields["max_length"] = q.max_length
+    elif isinstance(q, CodingQuestion):
+        templates = {lang: q.templates.get(lang, "") for lang in q.languages}
+        fields.update(
+            languages=list(q.languages),
+            template=templates[q.languages[0]],
+            templates=templates,
+            sample_tests=[
+                SampleTest(input=t.input, stdin=t.stdin, expected_output=t.expected_output)
+                for t in q.test_cases
+                if t.visibility == "sample"
+            ],
+            time_limit_ms=q.time_limit_ms,
+            memory_limit_mb=q.memory_limit_mb,
+        )
+    return AttemptQuestion(**fields)
+
+
+def attempt_out(db: Session, attempt: Attempt, now: datetime) -> AttemptOut:
+    versions = _versions(db, attempt)
+    assessment = db.get(Assessment, attempt.assessment_id)
+    assert assessment is not None
+    answers = db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    remaining = 0
+    if attempt.status == "in_progress":
+        remaining = max(0, int((attempt.expires_at - now).total_seconds()))
+    return AttemptOut(
+        attempt_id=attempt.id,
+        assessment_id=attempt.assessment_id,
+        candidate_id=attempt.candidate_id,
+        started_at=attempt.started_at,
+        expires_at=attempt.expires_at,
+        time_remaining=remaining,
+        status=attempt.status,
+        current_question_index=attempt.current_question_index,
+        proctoring_enabled=bool(assessment.settings.get("proctoring_enabled")),
+        questions=[_public(qid, versions[qid]) for qid in attempt.question_ids],
+        answers=[
+            SavedAnswer(
+                question_id=a.question_id,
+                answer=a.answer,
+                language=a.language,
+                status=a.status,
+                score=a.score,
+                max_score=a.max_score,
+                feedback=a.feedback,
+                revision=a.revision,
+                submitted_at=a.submitted_at,
+            )
+            for a in answers
+        ],
+    )
+
+
+def get_attempt(db: Session, *, actor: Actor, settings: Settings, attempt_id: str) -> AttemptOut:
+    attempt = _attempt_for(db, actor, attempt_id, write=False)
+    now = _now()
+    if _overdue(attempt, settings, now):
+        _finish(db, attempt, now, reason="expired")
+        db.commit()
+    return attempt_out(db, attempt, now)
+
+
+# -- answering ---------------------------------------------------------------------------------
+
+
+def submit_answer(
+    db: Session,
+    *,
+    actor: Actor,
+    settings: Settings,
+    runner: CodeRunner | None,
+    assessment_id: str,
+    body: SubmitAnswerRequest,
+    idempotency_key: str | None,
+) -> AnswerResult:
+    scope = f"answer:{body.attempt_id}"
+    body_hash = idempotency.request_hash(body.model_dump(mode="json"))
+    attempt = _attempt_for(db, actor, body.attempt_id, write=True)
+    _in_assessment(attempt, assessment_id)
+    if idempotency_key:
+        stored = idempotency.replay(db, scope=scope, key=idempotency_key, body_hash=body_hash)
+        if stored is not None:
+            return AnswerResult.model_validate(stored)
+    _refuse_closed(db, attempt, settings)
+    if body.question_id not in attempt.question_versions:
+        raise not_found("Question", body.question_id)
+    version_id = str(attempt.question_versions[body.question_id])
+    version = db.get(QuestionVersion, version_id)
+    assert version is not None
+    question = parse(version.content)
+    answer = grading.normalised_answer(question, body.answer)
+    language = grading.answer_language(question, body.language)
+    current = db.scalar(
+        select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == body.question_id
+        )
+    )
+    unchanged = (
+        current is not None
+        and current.answer == answer
+        and current.language == language
+        and current.status != "grading_unavailable"
+    )
+    if unchanged:
+        assert current is not None
+        graded = Graded(
+            cast(AnswerStatus, current.status), current.score, current.feedback, current.details
+        )
+    else:
+        # The sandbox may take a while: end the read transaction first so that the database
+        # (SQLite's one connection) serves other requests meanwhile, then check again.
+        db.commit()
+        graded = _grade(question, answer, language, runner)
+        db.refresh(attempt)
+        _refuse_closed(db, attempt, settings)
+        current = _store_answer(db, attempt, body, version_id, question, answer, language, graded)
+    assert current is not None
+    result = _answer_result(attempt, current, graded)
+    if idempotency_key:
+        idempotency.remember(
+            db,
+            scope=scope,
+            key=idempotency_key,
+            body_hash=body_hash,
+            response=result.model_dump(mode="json"),
+        )
+    try:
+        db.commit()
+    except IntegrityError as exc:
+        # A concurrent request with the same key (or a first answer to the same question) won.
+        db.rollback()
+        if idempotency_key:
+            stored = idempotency.replay(db, scope=scope, key=idempotency_key, body_hash=body_hash)
+            if stored is not None:
+                return AnswerResult.model_validate(stored)
+        raise Conflict(
+            "Another answer to this question was saved at the same moment; send it again",
+            code="CONCURRENT_ANSWER",
+        ) from exc
+    return result
+
+
+def _refuse_closed(db: Session, attempt: Attempt, settings: Settings) -> None:
+    if attempt.status == "completed":
+        raise Conflict(
+            "This attempt is completed; answers can no longer change",
+            code="ATTEMPT_COMPLETED",
+            details={"attemptId": attempt.id},
+        )
+    now = _now()
+    if _overdue(attempt, settings, now):
+        _finish(db, attempt, now, reason="expired")
+        db.commit()
+        raise Gone(
+            "Time is up: this attempt expired and was completed with the answers saved before",
+            code="ATTEMPT_EXPIRED",
+            details={
+                "attemptId": attempt.id,
+                "expiresAt": attempt.expires_at.isoformat(),
+                "graceSeconds": settings.answer_grace_seconds,
+            },
+        )
+
+
+def _grade(
+    question: QuestionBody, answer: str | list[str], language: str | None, runner: CodeRunner | None
+) -> Graded:
+    if isinstance(question, MultipleChoiceQuestion):
+        assert isinstance(answer, list)
+        return grading.grade_choice(question, answer)
+    assert isinstance(answer, str)
+    if isinstance(question, FreeTextQuestion):
+        return grading.grade_text(question, answer)
+    assert language is not None
+    return grading.grade_code(question, answer, language, runner)
+
+
+def _store_answer(
+    db: Session,
+    attempt: Attempt,
+    body: SubmitAnswerRequest,
+    version_id: str,
+    question: QuestionBody,
+    answer: str | list[str],
+    language: str | None,
+    graded: Graded,
+) -> AttemptAnswer:
+    now = _now()
+    current = db.scalar(
+        select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == body.question_id
+        )
+    )
+    if current is None:
+        current = AttemptAnswer(
+            id=new_id("answer"),
+            attempt_id=attempt.id,
+            question_id=body.question_id,
+            question_version_id=version_id,
+            max_score=question.points,
+            revision=0,
+        )
+        db.add(current)
+    current.answer = answer
+    current.language = language
+    current.status = graded.status
+    current.score = graded.score
+    current.feedback = graded.feedback
+    current.details = graded.details
+    current.time_spent = body.time_spent
+    current.revision += 1
+    current.submitted_at = now
+    db.add(
+        AnswerRevision(
+            id=new_id("revision"),
+            attempt_id=attempt.id,
+            question_id=body.question_id,
+            revision=current.revision,
+            answer=answer,
+            language=language,
+            score=graded.score,
+            submitted_at=now,
+        )
+    )
+    position = attempt.question_ids.index(body.question_id)
+    attempt.current_question_index = min(position + 1, len(attempt.question_ids) - 1)
+    return current
+
+
+def _answer_result(attempt: Attempt, current: AttemptAnswer, graded: Graded) -> AnswerResult:
+    position = attempt.question_ids.index(current.question_id)
+    following = attempt.question_ids[position + 1 :]
+    answered = set(_answered(attempt)) | {current.question_id}
+    return AnswerResult(
+        question_id=current.question_id,
+        status=current.status,
+        score=current.score,
+        max_score=current.max_score,
+        feedback=current.feedback,
+        tests=graded.tests,
+        revision=current.revision,
+        next_question_id=following[0] if following else None,
+        progress_percentage=round(100 * len(answered) / len(attempt.question_ids)),
+    )
+
+
+def _answered(attempt: Attempt) -> list[str]:
+    session = Session.object_session(attempt)
+    assert session is not None
+    return list(
+        session.scalars(
+            select(AttemptAnswer.question_id).where(AttemptAnswer.attempt_id == attempt.id)
+        )
+    )
+
+
+# -- completing --------------------------------------------------------------------------------
+
+
+def complete_attempt(
+    db: Session, *, actor: Actor, settings: Settings, assessment_id: str, attempt_id: str
+) -> CompletionOut:
+    """Completing twice returns the first completion."""
+    attempt = _attempt_for(db, actor, attempt_id, write=True)
+    _in_assessment(attempt, assessment_id)
+    if attempt.status != "completed":
+        now = _now()
+        _finish(
+            db, attempt, now, reason="expired" if _overdue(attempt, settings, now) else "submitted"
+        )
+        db.commit()
+    return completion_out(db, attempt)
+
+
+def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> None:
+    """Total what was saved and close the attempt (the caller commits)."""
+    answers = list(db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id)))
+    end = min(now, attempt.expires_at)
+    attempt.status = "completed"
+    attempt.completion_reason = reason
+    attempt.completed_at = now
+    attempt.time_spent = max(0, int((end - attempt.started_at).total_seconds()))
+    attempt.total_score = round(sum(a.score or 0.0 for a in answers), 2)
+    attempt.percentage = (
+        round(100 * attempt.total_score / attempt.max_score, 2) if attempt.max_score else 0.0
+    )
+    candidate = db.get(Candidate, attempt.candidate_id)
+    if candidate is not None and candidate.status in ("invited", "started"):
+        candidate.status = "completed"
+        candidate.updated_at = now
+    audit.record(
+        db,
+        "ATTEMPT_COMPLETED",
+        company_id=attempt.company_id,
+        target_type="attempt",
+        target_id=attempt.id,
+        details={"reason": reason, "percentage": attempt.percentage},
+    )
+    emit(
+        db,
+        DomainEvent(
+            "assessment.completed",
+            attempt.company_id,
+            {
+                "assessmentId": attempt.assessment_id,
+                "candidateId": attempt.candidate_id,
+                "attemptId": attempt.id,
+                "score": attempt.percentage,
+                "completedAt": now.isoformat(),
+            },
+        ),
+    )
+
+
+def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
+    assert attempt.completed_at is not None and attempt.percentage is not None
+    answers = {
+        a.question_id: a
+        for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    }
+    versions = _versions(db, attempt)
+    breakdown = {}
+    for qid in attempt.question_ids:
+        answer = answers.get(qid)
+        breakdown[qid] = BreakdownItem(
+            score=answer.score if answer else 0.0,
+            max_score=versions[qid].points,
+            status=answer.status if answer else "unanswered",
+        )
+    return CompletionOut(
+        attempt_id=attempt.id,
+        submitted_at=attempt.completed_at,
+        status=attempt.status,
+        completion_reason=attempt.completion_reason or "submitted",
+        total_score=attempt.total_score or 0.0,
+        max_score=attempt.max_score,
+        percentage=attempt.percentage,
+        time_spent=attempt.time_spent or 0,
+        breakdown=breakdown,
+        ranking=ranking(attempt.percentage, completed_percentages(db, attempt.assessment_id)),
+        pending_review=sum(
+            a.status in ("pending_review", "grading_unavailable") for a in answers.values()
+        ),
+    )
+
+
+def expire_overdue(db: Session, *, settings: Settings, now: datetime | None = None) -> int:
+    """The sweep: complete every attempt left open past its expiry (and grace). Returns how many."""
+    now = now or _now()
+    cutoff = now - timedelta(seconds=settings.answer_grace_seconds)
+    overdue = list(
+        db.scalars(
+            select(Attempt).where(Attempt.status == "in_progress", Attempt.expires_at < cutoff)
+        )
+    )
+    for attempt in overdue:
+        _finish(db, attempt, now, reason="expired")
+    db.commit()
+    return len(overdue)
+
+
+# -- review ------------------------------------------------------------------------------------
+
+
+def review_answer(
+    db: Session,
+    *,
+    actor: Actor,
+    attempt_id: str,
+    question_id: str,
+    score: float,
+    feedback: str | None,
+) -> SavedAnswer:
+    """A reviewer scores an answer (free text above all); a completed attempt is re-totalled."""
+    actor.require("assessments:review")
+    attempt = _attempt_for(db, actor, attempt_id, write=False)
+    answer = db.scalar(
+        select(AttemptAnswer).where(
+            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == question_id
+        )
+    )
+    if answer is None:
+        raise not_found("Answer", question_id)
+    if score > answer.max_score:
+        raise ValidationFailed(
+            f"The score cannot exceed the question's {answer.max_score} points",
+            details={"field": "score", "message": "too high", "value": score},
+        )
+    answer.score = score
+    answer.status = "graded"
+    if feedback is not None:
+        answer.feedback = feedback
+    answer.details = {**answer.details, "reviewedBy": actor.email or actor.id}
+    if attempt.status == "completed":
+        db.flush()
+        total = sum(
+            a.score or 0.0
+            for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+        )
+        attempt.total_score = round(total, 2)
+        attempt.percentage = round(100 * total / attempt.max_score, 2) if attempt.max_score else 0.0
+    audit.record(
+        db,
+        "ANSWER_REVIEWED",
+        actor_id=actor.id,
+        actor_email=actor.email,
+        company_id=attempt.company_id,
+        target_type="attempt",
+        target_id=attempt.id,
+        details={"questionId": question_id, "score": score},
+    )
+    db.commit()
+    return SavedAnswer.model_validate(answer)
+
+
+def get_completion(db: Session, *, actor: Actor, attempt_id: str) -> CompletionOut:
+    attempt = _attempt_for(db, actor, attempt_id, write=False)
+    if attempt.status != "completed":
+        raise Conflict(
+            "This attempt is still in progress",
+            code="ATTEMPT_IN_PROGRESS",
+            details={"attemptId": attempt.id},
+        )
+    return completion_out(db, attempt)

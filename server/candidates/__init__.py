@@ -1,0 +1,1 @@
+"""Candidates, notes and invitations."""

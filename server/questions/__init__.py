@@ -1,0 +1,1 @@
+"""The question bank: versioned multiple choice, free text and coding questions."""
