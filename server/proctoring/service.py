@@ -29,6 +29,7 @@ from proctoring.events import (
     verify_chain,
 )
 from proctoring.risk import RiskAssessment, RiskWeights, assess
+from server.assessments.models import Assessment, Attempt
 from server.audit import service as audit
 from server.config import Settings
 from server.deps import Actor
@@ -128,20 +129,27 @@ def open_session(
     """A new session in the caller's transaction; `session_id` when the client named it."""
     if actor.kind == "candidate":
         actor.require("proctoring:own")
-        if data.candidate_id != actor.id:
-            raise PermissionDenied("Candidates may open proctoring sessions only for themselves")
+        if data.candidate_id != actor.id or data.assessment_id != actor.assessment_id:
+            raise PermissionDenied(
+                "Candidates may open proctoring sessions only for their own assessment"
+            )
     else:
         actor.require("proctoring:manage")
-    company_id = actor.company_id
-    if company_id is None:
-        raise ValidationFailed(
-            "Proctoring sessions belong to a company; sign in as one of its members",
-            details={"field": "assessmentId", "message": "no company", "value": None},
-        )
+    assessment = db.get(Assessment, data.assessment_id)
+    if assessment is None or not actor.can_access_company(assessment.company_id):
+        raise not_found("Assessment", data.assessment_id)
+    if data.attempt_id is not None:
+        attempt = db.get(Attempt, data.attempt_id)
+        if (
+            attempt is None
+            or attempt.assessment_id != assessment.id
+            or attempt.candidate_id != data.candidate_id
+        ):
+            raise not_found("Attempt", data.attempt_id)
     now = datetime.now(UTC)
     session = ProctorSession(
         id=session_id or new_id("proctor_session"),
-        company_id=company_id,
+        company_id=assessment.company_id,
         assessment_id=data.assessment_id,
         candidate_id=data.candidate_id,
         attempt_id=data.attempt_id,

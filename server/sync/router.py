@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import Blobs, CurrentActor, DbSession
+from server.deps import Blobs, Context, CurrentActor, DbSession
 from server.http import ok
 from server.schemas.common import Envelope
 from server.schemas.sync import DeviceState, PushResult
@@ -25,12 +25,18 @@ router = APIRouter(prefix="/sync", tags=["sync"])
     },
 )
 async def push(
-    request: Request, actor: CurrentActor, db: DbSession, blobs: Blobs
+    request: Request, actor: CurrentActor, db: DbSession, ctx: Context, blobs: Blobs
 ) -> Envelope[PushResult]:
     # The raw bytes are validated once by pydantic-core: the hot path of ingest (FACTS.md).
     parsed, rejected = service.parse_push(await request.body())
     result = await run_in_threadpool(
-        service.push, db, actor=actor, request=parsed, rejected=rejected, blobs=blobs
+        service.push,
+        db,
+        actor=actor,
+        context=ctx,
+        request=parsed,
+        rejected=rejected,
+        blobs=blobs,
     )
     return ok(result)
 

@@ -1,28 +1,41 @@
 """Applying a device's outbox entries exactly once (Replicache's push, with a ledger per entry).
 
 Every (device, seq) is written to `sync_entries` in the same transaction as the change it made,
-so a replayed, late or reordered batch skips what was applied and applies the rest. The device's
-row is locked for the batch (PostgreSQL; SQLite has one writer anyway), so two pushes of one
-device never interleave. Events are inserted in bulk; an entry the server refuses (a session that
-is not the caller's, an answer to a finished attempt) is recorded as rejected, so it is
-acknowledged once and not retried forever.
+so a replayed, late or reordered batch skips what was applied and applies the rest. Events are
+inserted in bulk with their ledger rows. Answers and completions go through the assessments
+service (`submit_answer`, `complete_attempt`), which commits on its own: each is called with the
+idempotency key `sync:<device>:<seq>`, stored in the answer's transaction, so an answer applied
+just before a crash, whose ledger row was lost, is replayed rather than applied twice.
+
+An entry the server refuses (a session that is not the caller's, an answer to a finished
+attempt, a malformed entry) is recorded as rejected: acknowledged once, never retried forever.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from server.deps import Actor
-from server.errors import AppError, Conflict, PermissionDenied, ValidationFailed
+from server.assessments import attempts
+from server.assessments.code_runner import code_runner
+from server.deps import Actor, ServerContext
+from server.errors import (
+    AppError,
+    Conflict,
+    PermissionDenied,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 from server.proctoring import service as proctoring
 from server.proctoring.models import ProctorSession
+from server.schemas.assessments import SubmitAnswerRequest
 from server.schemas.common import ErrorBody
 from server.schemas.proctoring import ProctorSessionCreate
 from server.schemas.sync import (
@@ -105,6 +118,7 @@ def push(
     db: Session,
     *,
     actor: Actor,
+    context: ServerContext,
     request: PushRequest,
     rejected: Sequence[EntryResult],
     blobs: BlobStore,
@@ -117,28 +131,31 @@ def push(
             details={"supported": [SCHEMA_VERSION]},
         )
     device = _device(db, actor=actor, device_id=request.device_id)
-    results: dict[int, EntryResult] = {r.seq: r for r in rejected}
-    seqs = {e.seq for e in request.entries} | set(results)
+    seqs = {e.seq for e in request.entries} | {r.seq for r in rejected}
     seen = set(
         db.scalars(
             select(SyncEntry.seq).where(SyncEntry.device_id == device.id, SyncEntry.seq.in_(seqs))
         )
     )
-    fresh: dict[int, Entry] = {}
-    for entry in request.entries:
-        if entry.seq in seen or entry.seq in fresh:
-            results[entry.seq] = EntryResult(seq=entry.seq, status="duplicate")
-        else:
-            fresh[entry.seq] = entry
-    new_rejections = [r for r in rejected if r.seq not in seen]
-    for r in rejected:
-        if r.seq in seen:
-            results[r.seq] = EntryResult(seq=r.seq, status="duplicate")
-    results.update(_apply(db, actor=actor, device=device, entries=fresh.values(), blobs=blobs))
-    _ledger(db, device, [results[r.seq] for r in new_rejections], {})
-    device.last_seq = _contiguous(db, device)
-    device.last_push_at = datetime.now(UTC)
-    db.commit()
+    results = {s: EntryResult(seq=s, status="duplicate") for s in seen}
+    invalid = [r for r in rejected if r.seq not in seen]
+    results.update({r.seq: r for r in invalid})
+    fresh = sorted((e for e in request.entries if e.seq not in seen), key=lambda e: e.seq)
+    applier = _Applier(db, actor=actor, context=context, device_id=device.id, blobs=blobs)
+    try:
+        applier.record([(r, "invalid") for r in invalid])
+        applier.apply(fresh)
+        results.update(applier.results)
+        device = db.get_one(SyncDevice, device.id)
+        device.last_seq = _contiguous(db, device)
+        device.last_push_at = datetime.now(UTC)
+        db.commit()
+    except IntegrityError as exc:
+        # A retried request raced its first attempt on another worker: the first one wins.
+        db.rollback()
+        raise ServiceUnavailable(
+            "Another push from this device is being applied; send it again", retry_after=1
+        ) from exc
     return PushResult(
         device_id=device.id,
         last_seq=device.last_seq,
@@ -154,19 +171,20 @@ def _device(db: Session, *, actor: Actor, device_id: str) -> SyncDevice:
         db.add(device)
         db.flush()
     elif device.owner_id != actor.id:
-        raise PermissionDenied(
-            "This device is registered to another account",
-            details={"deviceId": device_id},
-        )
+        raise _foreign_device(device_id)
     return device
+
+
+def _foreign_device(device_id: str) -> PermissionDenied:
+    return PermissionDenied(
+        "This device is registered to another account", details={"deviceId": device_id}
+    )
 
 
 def device_state(db: Session, *, actor: Actor, device_id: str) -> DeviceState:
     device = db.get(SyncDevice, device_id)
     if device is not None and device.owner_id != actor.id:
-        raise PermissionDenied(
-            "This device is registered to another account", details={"deviceId": device_id}
-        )
+        raise _foreign_device(device_id)
     return DeviceState(
         device_id=device_id,
         last_seq=device.last_seq if device else 0,
@@ -174,94 +192,158 @@ def device_state(db: Session, *, actor: Actor, device_id: str) -> DeviceState:
     )
 
 
-def _apply(
-    db: Session, *, actor: Actor, device: SyncDevice, entries: Iterable[Entry], blobs: BlobStore
-) -> dict[int, EntryResult]:
-    """Apply fresh entries: events in bulk per session, the rest one by one, in seq order."""
-    results: dict[int, EntryResult] = {}
-    ordered = sorted(entries, key=lambda e: e.seq)
-    # Sessions first: a device opens one offline and sends its events right behind it.
-    for entry in ordered:
-        if isinstance(entry, SessionOpenEntry):
-            results[entry.seq] = _open_session(db, actor, entry)
-    sessions = proctoring.writable_sessions(
-        db,
-        actor=actor,
-        session_ids={e.session_id for e in ordered if isinstance(e, EventEntry | SessionEndEntry)},
-    )
-    events: dict[str, list[EventEntry]] = defaultdict(list)
-    for entry in ordered:
-        if isinstance(entry, EventEntry):
-            events[entry.session_id].append(entry)
-    # Late events are stored even after the session ended: they are evidence.
-    for session_id, batch in events.items():
-        session = sessions[session_id]
+class _Applier:
+    """Applies one push's fresh entries, writing each one's ledger row with its change."""
+
+    def __init__(
+        self,
+        db: Session,
+        *,
+        actor: Actor,
+        context: ServerContext,
+        device_id: str,
+        blobs: BlobStore,
+    ) -> None:
+        self.db, self.actor, self.context = db, actor, context
+        self.device_id, self.blobs = device_id, blobs
+        self.results: dict[int, EntryResult] = {}
+
+    def apply(self, entries: Sequence[Entry]) -> None:
+        """Sessions first (a device opens one offline and sends its events right behind it),
+        then events in bulk per session, then the rest one by one in seq order."""
+        for entry in entries:
+            if isinstance(entry, SessionOpenEntry):
+                self.record([(self._open_session(entry), entry.kind)])
+        sessions = proctoring.writable_sessions(
+            self.db,
+            actor=self.actor,
+            session_ids={
+                e.session_id for e in entries if isinstance(e, EventEntry | SessionEndEntry)
+            },
+        )
+        events: dict[str, list[EventEntry]] = defaultdict(list)
+        for entry in entries:
+            if isinstance(entry, EventEntry):
+                events[entry.session_id].append(entry)
+        for session_id, batch in events.items():
+            self.record([(r, "event") for r in self._events(sessions[session_id], batch)])
+        for entry in entries:
+            if isinstance(entry, SessionEndEntry):
+                self.record([(self._end_session(entry, sessions[entry.session_id]), entry.kind)])
+            elif isinstance(entry, AnswerEntry | CompleteEntry):
+                self.record([(self._attempt_change(entry), entry.kind)])
+
+    def record(self, outcomes: Sequence[tuple[EntryResult, str]]) -> None:
+        if not outcomes:
+            return
+        self.db.execute(
+            insert(SyncEntry),
+            [
+                {
+                    "device_id": self.device_id,
+                    "seq": r.seq,
+                    "kind": kind,
+                    "status": "rejected" if r.status == "rejected" else "applied",
+                    "error_code": r.error.code if r.error else None,
+                    "error_message": r.error.message[:500] if r.error else None,
+                }
+                for r, kind in outcomes
+            ],
+        )
+        self.results.update({r.seq: r for r, _ in outcomes})
+
+    def _open_session(self, entry: SessionOpenEntry) -> EntryResult:
+        existing = self.db.get(ProctorSession, entry.session_id)
+        if existing is not None:
+            if existing.created_by == self.actor.id:
+                return _applied(entry.seq)  # opened by an earlier push whose answer was lost
+            return _rejected(
+                entry.seq, Conflict("This session ID is taken", code="SESSION_ID_TAKEN")
+            )
+        fields = entry.model_dump(exclude={"seq", "kind", "session_id"})
+        try:
+            proctoring.open_session(
+                self.db,
+                actor=self.actor,
+                data=ProctorSessionCreate.model_validate(fields),
+                session_id=entry.session_id,
+            )
+        except AppError as error:
+            return _rejected(entry.seq, error)
+        return _applied(entry.seq)
+
+    def _events(
+        self, session: ProctorSession | AppError, batch: list[EventEntry]
+    ) -> list[EntryResult]:
+        # Late events are stored even after the session ended: they are evidence.
         try:
             if isinstance(session, AppError):
                 raise session
             proctoring.ingest_chained(
-                db, session=session, events=[e.event for e in batch], blobs=blobs
+                self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
             )
         except AppError as error:
-            results.update({e.seq: _rejected(e.seq, error) for e in batch})
-        else:
-            results.update({e.seq: EntryResult(seq=e.seq, status="applied") for e in batch})
-    for entry in ordered:
-        if isinstance(entry, SessionEndEntry):
-            results[entry.seq] = _end_session(db, entry, sessions[entry.session_id])
-        elif isinstance(entry, AnswerEntry | CompleteEntry):
-            results[entry.seq] = _rejected(
-                entry.seq, AppError("Answers sync is not available yet", code="NOT_SUPPORTED")
+            return [_rejected(e.seq, error) for e in batch]
+        return [_applied(e.seq) for e in batch]
+
+    def _end_session(
+        self, entry: SessionEndEntry, session: ProctorSession | AppError
+    ) -> EntryResult:
+        if isinstance(session, AppError):
+            return _rejected(entry.seq, session)
+        if session.status == "active":
+            proctoring.close(
+                self.db, session, reason=entry.reason, last_event_seq=entry.last_event_seq
             )
-    _ledger(db, device, [results[e.seq] for e in ordered], {e.seq: e.kind for e in ordered})
-    return results
+        return _applied(entry.seq)
+
+    def _attempt_change(self, entry: AnswerEntry | CompleteEntry) -> EntryResult:
+        """Through the assessments service, which commits itself: commit ours first, so that a
+        refusal's rollback loses nothing but the refused change."""
+        self.db.commit()
+        settings = self.context.settings
+        try:
+            if isinstance(entry, CompleteEntry):
+                attempts.complete_attempt(
+                    self.db,
+                    actor=self.actor,
+                    settings=settings,
+                    assessment_id=entry.assessment_id,
+                    attempt_id=entry.attempt_id,
+                )
+            else:
+                attempts.submit_answer(
+                    self.db,
+                    actor=self.actor,
+                    settings=settings,
+                    runner=code_runner(self.context),
+                    assessment_id=entry.assessment_id,
+                    body=_answer_request(entry),
+                    idempotency_key=f"sync:{self.device_id}:{entry.seq}",
+                )
+        except AppError as error:
+            self.db.rollback()
+            return _rejected(entry.seq, error)
+        except ValidationError as error:
+            self.db.rollback()
+            return _rejected(entry.seq, _validation_failed(error))
+        return _applied(entry.seq)
 
 
-def _open_session(db: Session, actor: Actor, entry: SessionOpenEntry) -> EntryResult:
-    existing = db.get(ProctorSession, entry.session_id)
-    if existing is not None:
-        if existing.created_by == actor.id:
-            return EntryResult(seq=entry.seq, status="applied")  # opened by an earlier push
-        return _rejected(entry.seq, Conflict("This session ID is taken", code="SESSION_ID_TAKEN"))
-    data = ProctorSessionCreate.model_validate(
-        entry.model_dump(exclude={"seq", "kind", "session_id"})
+def _answer_request(entry: AnswerEntry) -> SubmitAnswerRequest:
+    return SubmitAnswerRequest.model_validate(
+        {
+            "attempt_id": entry.attempt_id,
+            "question_id": entry.question_id,
+            "answer": entry.answer,
+            "language": entry.language,
+            "time_spent": entry.time_spent,
+        }
     )
-    try:
-        proctoring.open_session(db, actor=actor, data=data, session_id=entry.session_id)
-    except AppError as error:
-        return _rejected(entry.seq, error)
-    return EntryResult(seq=entry.seq, status="applied")
 
 
-def _end_session(
-    db: Session, entry: SessionEndEntry, session: ProctorSession | AppError
-) -> EntryResult:
-    if isinstance(session, AppError):
-        return _rejected(entry.seq, session)
-    if session.status == "active":
-        proctoring.close(db, session, reason=entry.reason, last_event_seq=entry.last_event_seq)
-    return EntryResult(seq=entry.seq, status="applied")
-
-
-def _ledger(
-    db: Session, device: SyncDevice, results: Sequence[EntryResult], kinds: dict[int, str]
-) -> None:
-    if not results:
-        return
-    db.execute(
-        insert(SyncEntry),
-        [
-            {
-                "device_id": device.id,
-                "seq": r.seq,
-                "kind": kinds.get(r.seq, "invalid"),
-                "status": "rejected" if r.status == "rejected" else "applied",
-                "error_code": r.error.code if r.error else None,
-                "error_message": r.error.message[:500] if r.error else None,
-            }
-            for r in results
-        ],
-    )
+def _applied(seq: int) -> EntryResult:
+    return EntryResult(seq=seq, status="applied")
 
 
 def _contiguous(db: Session, device: SyncDevice) -> int:

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from server.ids import new_id
+from tests.server import builders
 from tests.server.conftest import Caller
 
 
-def open_session(client, caller: Caller, **body) -> str:
+def assessment_for(client, company) -> tuple[str, str]:
+    """An active assessment of `company` and a candidate of it: (assessment ID, candidate ID)."""
+    question = builders.question(client, company.manager, builders.MC_SINGLE)
+    assessment_id = builders.assessment(client, company.manager, [question])
+    email = f"{new_id('candidate')}@example.com"
+    return assessment_id, builders.candidate(client, company.manager, email)
+
+
+def open_session(client, caller: Caller, company=None, **body) -> str:
+    assessment_id, candidate_id = assessment_for(client, company) if company else ("", "")
     payload = {
-        "assessmentId": "assessment_abc123",
-        "candidateId": "candidate_def456",
+        "assessmentId": assessment_id,
+        "candidateId": candidate_id,
         "settings": {
             "recordVideo": True,
             "recordScreen": True,
@@ -29,7 +40,7 @@ def open_session(client, caller: Caller, **body) -> str:
 
 def test_spec_flow_create_report_get_end(client, factory):
     company = factory.company()
-    session_id = open_session(client, company.manager)
+    session_id = open_session(client, company.manager, company)
     assert session_id.startswith("proctor_session_")
     for body in (
         {"type": "tab_switch", "severity": "medium", "data": {"fromTab": "assessment"}},
@@ -63,7 +74,7 @@ def test_spec_flow_create_report_get_end(client, factory):
 
 def test_bad_event_body_is_422_in_envelope(client, factory):
     company = factory.company()
-    session_id = open_session(client, company.manager)
+    session_id = open_session(client, company.manager, company)
     r = client.post(
         f"/api/proctor/sessions/{session_id}/events",
         headers=company.manager.headers,
@@ -75,8 +86,8 @@ def test_bad_event_body_is_422_in_envelope(client, factory):
 
 def test_other_company_cannot_see_and_list_is_sorted_by_risk(client, factory):
     a, b = factory.company("A"), factory.company("B")
-    calm = open_session(client, a.manager)
-    risky = open_session(client, a.manager)
+    calm = open_session(client, a.manager, a)
+    risky = open_session(client, a.manager, a)
     client.post(
         f"/api/proctor/sessions/{risky}/events",
         headers=a.manager.headers,
@@ -95,7 +106,7 @@ def test_other_company_cannot_see_and_list_is_sorted_by_risk(client, factory):
 
 def test_review_verdict_and_filter(client, factory):
     company = factory.company()
-    session_id = open_session(client, company.manager)
+    session_id = open_session(client, company.manager, company)
     r = client.post(
         f"/api/proctor/sessions/{session_id}/review",
         headers=company.manager.headers,
