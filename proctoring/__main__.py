@@ -63,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     bench.add_argument("--fps", type=float, default=5.0)
     bench.set_defaults(run=_bench)
     args = parser.parse_args(argv)
+    if args.fps is not None and args.fps <= 0:
+        parser.error("--fps must be positive")
     result: int = args.run(args)
     return result
 

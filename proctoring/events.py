@@ -71,7 +71,7 @@ class EventType(StrEnum):
 
 def severity_rank(severity: str) -> int:
     """0 for info up to 3 for high; unknown severities rank as info."""
-    return SEVERITIES.index(cast(Severity, severity)) if severity in SEVERITIES else 0
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
 
 
 def genesis_hash(session_id: str) -> str:
@@ -164,6 +164,8 @@ class ProctorEvent:
             )
         except KeyError as exc:
             raise ValueError(f"event is missing {exc.args[0]!r}") from exc
+        except TypeError as exc:
+            raise ValueError(f"event has a mistyped field: {exc}") from exc
 
 
 def snapshot_descriptor(jpeg: bytes, width: int, height: int) -> dict[str, Any]:
@@ -247,7 +249,8 @@ def verify_chain(
 ) -> list[ChainBreak]:
     """Every break in a chain, in seq order; an empty list means intact.
 
-    ``events`` in the order they were received or stored. Kinds:
+    ``events`` in the order they were received or stored; a server that accepts batches out of
+    order (DESIGN.md) stores them by seq and verifies them in that order. Kinds:
 
     - ``reordered``: an event came after one with a higher seq, or its prevHash names an event
       of the chain other than its predecessor (content moved to another position);
@@ -273,13 +276,18 @@ def verify_chain(
     previous: ProctorEvent | None = None
     for event in ordered:
         if event.compute_hash() != event.hash:
-            breaks.append(ChainBreak(event.seq, "altered", "hash does not match the event's fields"))
+            breaks.append(
+                ChainBreak(event.seq, "altered", "hash does not match the event's fields")
+            )
         descriptor = event.data.get("snapshot")
-        if event.snapshot is not None and isinstance(descriptor, Mapping):
-            if hashlib.sha256(event.snapshot).hexdigest() != descriptor.get("sha256"):
-                breaks.append(
-                    ChainBreak(event.seq, "snapshot_altered", "snapshot bytes do not match sha256")
-                )
+        if (
+            event.snapshot is not None
+            and isinstance(descriptor, Mapping)
+            and hashlib.sha256(event.snapshot).hexdigest() != descriptor.get("sha256")
+        ):
+            breaks.append(
+                ChainBreak(event.seq, "snapshot_altered", "snapshot bytes do not match sha256")
+            )
         if previous is None:
             if event.seq != 0:
                 breaks.append(ChainBreak(event.seq, "gap", f"seq 0..{event.seq - 1} missing"))

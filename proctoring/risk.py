@@ -170,5 +170,8 @@ def assess(
     total = sum(c.points for c in contributions)
     score = 1.0 - math.exp(-total)
     return RiskAssessment(
-        score=score, level=level_of(score, w), total_points=total, contributions=tuple(contributions)
+        score=score,
+        level=level_of(score, w),
+        total_points=total,
+        contributions=tuple(contributions),
     )

@@ -48,7 +48,9 @@ class Hysteresis:
         self._clear_frames = 0
         self.samples: list[float] = []  # per-frame confidences of the run, for the event
 
-    def update(self, t: float, held: bool, confidence: float = 1.0) -> Literal["start", "end"] | None:
+    def update(
+        self, t: float, held: bool, confidence: float = 1.0
+    ) -> Literal["start", "end"] | None:
         if held:
             self._clear_since, self._clear_frames = None, 0
             if self.began is None:
@@ -69,7 +71,10 @@ class Hysteresis:
         if self._clear_since is None:
             self._clear_since = t
         self._clear_frames += 1
-        if self._clear_frames >= self.off_after_frames and t - self._clear_since >= self.off_after_s:
+        if (
+            self._clear_frames >= self.off_after_frames
+            and t - self._clear_since >= self.off_after_s
+        ):
             self.active = False
             self.began, self._held_frames = None, 0
             return "end"
@@ -178,12 +183,16 @@ class VisionRules:
         if held and self.away.began is None:
             self._away_sum = [0.0, 0.0, 0]
         if held:
-            self._away_sum = [self._away_sum[0] + yaw, self._away_sum[1] + pitch, self._away_sum[2] + 1]
+            self._away_sum = [
+                self._away_sum[0] + yaw,
+                self._away_sum[1] + pitch,
+                self._away_sum[2] + 1,
+            ]
         edge = self.away.update(t, held, obs.faces[0].score if count == 1 else 0.0)
         if edge:
             n = max(1, int(self._away_sum[2]))
             mean_yaw, mean_pitch = self._away_sum[0] / n, self._away_sum[1] / n
-            extra = {"yaw": round(mean_yaw, 1), "pitch": round(mean_pitch, 1)}
+            extra: dict[str, Any] = {"yaw": round(mean_yaw, 1), "pitch": round(mean_pitch, 1)}
             if abs(mean_yaw) / c.yaw_limit_deg >= abs(mean_pitch) / c.pitch_limit_deg:
                 extra["direction"] = "right" if mean_yaw > 0 else "left"
             else:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import numpy.typing as npt
 
 from proctoring.errors import EnvironmentProblem
-from proctoring.sources import Image, fit_frame
+from proctoring.sources import Image, as_image, fit_frame
 
 SAMPLES = {
     "astronaut": ("skimage", "data/astronaut.png"),  # frontal face
@@ -46,7 +47,7 @@ def sample_image(name: str) -> Image:
     image = cv2.imread(str(sample_path(name)), cv2.IMREAD_COLOR)
     if image is None:
         raise SampleMissing(f"cannot decode sample {name!r}")
-    return np.ascontiguousarray(image)
+    return np.ascontiguousarray(as_image(image))
 
 
 def sample_frame(name: str, width: int = 640, height: int = 480) -> Image:
@@ -59,7 +60,7 @@ def two_faces_frame(width: int = 640, height: int = 480) -> Image:
     half = width // 2
     for index, (name, scale) in enumerate((("astronaut", 0.9), ("grace_hopper", 0.55))):
         image = sample_image(name)
-        image = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        image = as_image(cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA))
         h, w = min(height, image.shape[0]), min(half, image.shape[1])
         frame[:h, index * half : index * half + w] = image[:h, :w]
     return frame
@@ -72,7 +73,8 @@ def jittered(image: Image, t: float, *, shift_px: float = 8.0, scale: float = 0.
     dy = 0.6 * shift_px * np.sin(0.5 * t + 2.0)
     zoom = 1.0 + scale * np.sin(0.3 * t + 0.5)
     angle = 2.0 * np.sin(0.4 * t)
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
+    rotation = cv2.getRotationMatrix2D((width / 2, height / 2), angle, zoom)
+    matrix: npt.NDArray[np.float64] = np.array(rotation, dtype=np.float64)
     matrix[:, 2] += (dx, dy)
     warped = cv2.warpAffine(image, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE)
-    return np.ascontiguousarray(warped)
+    return np.ascontiguousarray(as_image(warped))

@@ -13,8 +13,9 @@ event, a proctor view shows it), and feeds it what only the UI knows::
 
 Camera frames reach it through `VisionPipeline` (driven by `proctoring.worker.AnalysisWorker`),
 processes and virtual-machine signals through `proctoring.monitors`. Every method is thread-safe;
-subscribers run on the caller's thread under no lock, so a Qt app should forward them to the GUI
-thread with a queued signal.
+subscribers run on an emitting thread (the analysis or monitor thread, or the caller's),
+outside the session's lock, one at a time and in seq order, so a Qt app should forward them to the
+GUI thread with a queued signal.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -39,7 +42,7 @@ from proctoring.events import (
     snapshot_descriptor,
 )
 from proctoring.rules import Transition, VisionRules
-from proctoring.sources import Frame, Image
+from proctoring.sources import Frame, Image, as_image
 from proctoring.vision import FaceAnalyzer, FaceObservation
 
 log = logging.getLogger(__name__)
@@ -87,7 +90,7 @@ def encode_snapshot(image: Image, *, max_width: int, quality: int) -> tuple[byte
     height, width = image.shape[:2]
     if width > max_width:
         size = (max_width, max(1, round(height * max_width / width)))
-        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
     ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
     if not ok:
         raise ValueError("JPEG encoding failed")
@@ -115,6 +118,9 @@ class ProctoringSession:
         self._t0 = self.clock.monotonic()
         self._chain = EventChain(session_id, self.clock.wall())
         self._lock = threading.RLock()
+        self._depth = 0  # nesting of _locked() by the thread holding the lock
+        self._dispatch_lock = threading.Lock()
+        self._outbox: deque[ProctorEvent] = deque()
         self._events: list[ProctorEvent] = []
         self._subscribers: list[Subscriber] = []
         self._open: dict[str, _Open] = {}
@@ -179,7 +185,7 @@ class ProctoringSession:
     ) -> ProctorEvent:
         """Append a one-off event (or, through `start`/`end`, an episode's edge)."""
         sev: Severity = severity or self.config.severity_of(type_)
-        with self._lock:
+        with self._locked():
             if self.closed:
                 raise RuntimeError("session is closed")
             payload = dict(data or {})
@@ -194,13 +200,47 @@ class ProctoringSession:
                 snapshot=jpeg[0] if jpeg else None,
             )
             self._events.append(event)
-            subscribers = list(self._subscribers)
-        for callback in subscribers:
-            try:
-                callback(event)
-            except Exception:  # a broken subscriber must not stop proctoring
-                log.exception("proctoring subscriber %r failed", callback)
+            self._outbox.append(event)
         return event
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The state lock; leaving the outermost level hands queued events to subscribers."""
+        with self._lock:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                outermost = self._depth == 0
+        if outermost:
+            self._dispatch()
+
+    def _dispatch(self) -> None:
+        # Outside the state lock (a subscriber may call back in, or block on the GUI thread),
+        # and in seq order across threads: one dispatcher at a time drains the queue; a thread
+        # that finds one running leaves its events to it instead of waiting (no deadlock when a
+        # subscriber waits for another thread that emits).
+        while True:
+            if not self._dispatch_lock.acquire(blocking=False):
+                return
+            try:
+                while True:
+                    with self._lock:
+                        if not self._outbox:
+                            break
+                        event = self._outbox.popleft()
+                        subscribers = list(self._subscribers)
+                    for callback in subscribers:
+                        try:
+                            callback(event)
+                        except Exception:  # a broken subscriber must not stop proctoring
+                            log.exception("proctoring subscriber %r failed", callback)
+            finally:
+                self._dispatch_lock.release()
+            with self._lock:  # an event queued while we were releasing: drain it too
+                if not self._outbox:
+                    return
 
     def start(
         self,
@@ -214,7 +254,7 @@ class ProctoringSession:
         frame: Image | None = None,
     ) -> ProctorEvent | None:
         """Open the episode ``key`` (None if already open). ``began``: when it first held."""
-        with self._lock:
+        with self._locked():
             if key in self._open or self.closed:
                 return None
             at = self.now() if offset is None else offset
@@ -238,7 +278,7 @@ class ProctoringSession:
         offset: float | None = None,
     ) -> ProctorEvent | None:
         """Close the episode ``key`` (None if not open). ``ended``: when it stopped holding."""
-        with self._lock:
+        with self._locked():
             opened = self._open.pop(key, None)
             if opened is None:
                 return None
@@ -269,9 +309,11 @@ class ProctoringSession:
 
     def focus_changed(self, focused: bool, *, detail: str | None = None) -> None:
         """The assessment window lost or regained focus (the app's focus signal)."""
+        if self.closed:
+            return
         data = {"detail": detail} if detail else None
         grace = self.config.monitors.focus_grace_s
-        with self._lock:
+        with self._locked():
             if not focused:
                 self._focus_lost_at = self.now()
                 if grace <= 0:
@@ -288,16 +330,16 @@ class ProctoringSession:
     def poll(self) -> None:
         """Let time-based rules fire without new input (a focus loss outlasting its grace)."""
         grace = self.config.monitors.focus_grace_s
-        with self._lock:
+        with self._locked():
             lost = self._focus_lost_at
             if lost is not None and grace > 0 and self.now() - lost >= grace:
                 self.start("focus", EventType.FOCUS_LOST, began=lost)
 
     def displays_changed(self, count: int) -> None:
         """The number of connected displays (the app's screen-added/removed signal)."""
-        with self._lock:
+        with self._locked():
             previous, self._displays = self._displays, count
-            if count == previous:
+            if count == previous or self.closed:
                 return
             data = {"displayCount": count, "previousCount": previous}
             if count > 1 and "displays" not in self._open:
@@ -309,6 +351,8 @@ class ProctoringSession:
 
     def pasted(self, chars: int, *, lines: int | None = None, target: str = "editor") -> None:
         """Clipboard text pasted into the assessment (size only, never the content)."""
+        if self.closed:  # the UI may still deliver one while the attempt is being closed
+            return
         severity: Severity = "medium" if chars >= self.config.monitors.paste_medium_chars else "low"
         data: dict[str, Any] = {"chars": chars, "target": target}
         if lines is not None:
@@ -319,7 +363,7 @@ class ProctoringSession:
 
     def close(self, reason: str = "assessment_completed") -> None:
         """End every open episode, then ``session_ended``. Idempotent."""
-        with self._lock:
+        with self._locked():
             if self.closed:
                 return
             for key in list(self._open):

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -77,7 +77,9 @@ class CameraSource:
         capture = cv2.VideoCapture(self.index, self.backend)
         if not capture.isOpened():
             capture.release()
-            raise CameraUnavailable(self.index, "no camera at this index, or access refused")
+            raise CameraUnavailable(
+                self.index, "cannot open it (no such camera, busy, or access refused)"
+            )
         capture.set(cv2.CAP_PROP_FRAME_WIDTH, self.width)
         capture.set(cv2.CAP_PROP_FRAME_HEIGHT, self.height)
         for _ in range(max(1, self.warmup_reads)):
@@ -186,7 +188,9 @@ class SyntheticSource:
         self._index = 0
 
     @classmethod
-    def timeline(cls, segments: Sequence[tuple[Image, float]], *, fps: float = 5.0) -> SyntheticSource:
+    def timeline(
+        cls, segments: Sequence[tuple[Image, float]], *, fps: float = 5.0
+    ) -> SyntheticSource:
         """Still images one after the other: ``[(image, seconds), ...]``."""
         bounds: list[tuple[float, Image]] = []
         total = 0.0
@@ -225,16 +229,21 @@ class ImageSource(SyntheticSource):
             loaded = cv2.imread(str(image), cv2.IMREAD_COLOR)
             if loaded is None:
                 raise SourceUnavailable(f"cannot read image {image}")
-            image = loaded
+            image = as_image(loaded)
         still: Image = image
         super().__init__(lambda _t: still, fps=fps, duration=duration)
+
+
+def as_image(array: npt.NDArray[Any]) -> Image:
+    """OpenCV returns loosely typed arrays; frames are ``uint8`` (no copy when they already are)."""
+    return np.asarray(array, dtype=np.uint8)
 
 
 def fit_frame(image: Image, width: int = 640, height: int = 480, fill: int = 0) -> Image:
     """Letterbox an image into ``width x height`` keeping its aspect (synthetic scenes, tests)."""
     scale = min(width / image.shape[1], height / image.shape[0])
     w, h = max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))
-    resized = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA)
+    resized = as_image(cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA))
     out = np.full((height, width, 3), fill, np.uint8)
     y, x = (height - h) // 2, (width - w) // 2
     out[y : y + h, x : x + w] = resized

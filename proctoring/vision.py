@@ -21,7 +21,7 @@ import numpy as np
 
 from proctoring._deps import import_mediapipe
 from proctoring.config import VisionConfig
-from proctoring.sources import Image
+from proctoring.sources import Image, as_image
 
 # Face mesh landmarks: nose tip, chin, left eye outer corner, right eye outer corner, mouth corners.
 POSE_LANDMARKS = (1, 152, 33, 263, 61, 291)
@@ -38,6 +38,8 @@ FACE_MODEL = np.array(
     ],
     dtype=np.float64,
 )
+
+NO_DISTORTION = np.zeros((4, 1), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,8 @@ class FaceAnalyzer:
         if image.shape[1] > self.config.max_width:
             scale = self.config.max_width / image.shape[1]
             size = (self.config.max_width, round(image.shape[0] * scale))
-            image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+            image = as_image(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+        rgb = as_image(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
         t1 = time.perf_counter()
         stage["preprocess"] = (t1 - t0) * 1000
 
@@ -190,7 +192,9 @@ class FaceAnalyzer:
         camera = np.array(
             [[width, 0, width / 2], [0, width, height / 2], [0, 0, 1]], dtype=np.float64
         )
-        ok, rotation, _ = cv2.solvePnP(FACE_MODEL, points, camera, None, flags=cv2.SOLVEPNP_SQPNP)
+        ok, rotation, _ = cv2.solvePnP(
+            FACE_MODEL, points, camera, NO_DISTORTION, flags=cv2.SOLVEPNP_SQPNP
+        )
         stage["pose"] = (time.perf_counter() - t2) * 1000
         if not ok:
             return None

@@ -70,6 +70,7 @@ class AnalysisWorker:
         self._slot_fresh = False
         self._cond = threading.Condition()
         self._threads: list[threading.Thread] = []
+        self._recalibrate = threading.Event()
 
     def start(self) -> None:
         if self._threads:
@@ -81,6 +82,10 @@ class AnalysisWorker:
         ]
         for thread in self._threads:
             thread.start()
+
+    def recalibrate(self) -> None:
+        """Take a new head-pose baseline from the next frames (applied on the analysis thread)."""
+        self._recalibrate.set()
 
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
@@ -98,9 +103,7 @@ class AnalysisWorker:
             self.source.open()
         except EnvironmentProblem as exc:
             self.status, self.last_error = "source_unavailable", str(exc)
-            self.session.start(
-                "camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)}
-            )
+            self.session.start("camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)})
             return False
         if self.status == "source_unavailable":
             self.status = "running"
@@ -124,7 +127,9 @@ class AnalysisWorker:
                     self.source.close()
                     opened = False
                     self.status, self.last_error = "source_unavailable", str(exc)
-                    self.session.start("camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)})
+                    self.session.start(
+                        "camera", EventType.CAMERA_UNAVAILABLE, data={"reason": str(exc)}
+                    )
                     continue
                 if frame is None:
                     self.status = "ended"
@@ -166,6 +171,9 @@ class AnalysisWorker:
                     frame, self._slot_fresh = self._slot, False
                 if frame is None:
                     continue
+                if self._recalibrate.is_set():
+                    self._recalibrate.clear()
+                    pipeline.rules.recalibrate()
                 started = time.perf_counter()
                 try:
                     pipeline.process(frame)

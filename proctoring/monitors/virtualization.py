@@ -165,7 +165,13 @@ class MacProbe:
         return found
 
 
-REMOTE_ENV = ("SSH_CONNECTION", "SSH_CLIENT", "SSH_TTY", "XRDP_SESSION", "CHROME_REMOTE_DESKTOP_SESSION")
+REMOTE_ENV = (
+    "SSH_CONNECTION",
+    "SSH_CLIENT",
+    "SSH_TTY",
+    "XRDP_SESSION",
+    "CHROME_REMOTE_DESKTOP_SESSION",
+)
 
 
 class EnvironmentProbe:
@@ -232,7 +238,9 @@ def report_environment(
         ("virtual_machine", EventType.VIRTUAL_MACHINE),
         ("remote_session", EventType.REMOTE_SESSION),
     ):
-        mine = [s.to_dict() for s in signals if s.kind == kind and not s.source.startswith("error:")]
+        mine = [
+            s.to_dict() for s in signals if s.kind == kind and not s.source.startswith("error:")
+        ]
         if mine:
             session.emit(type_, "info", {"signals": mine})
     return signals

@@ -6,12 +6,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
-import numpy as np
 import pytest
 
 from proctoring.samples import sample_frame, two_faces_frame
-
-Image = np.ndarray
+from proctoring.sources import Image
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +27,7 @@ def frames() -> dict[str, Image]:
 def write_video(path: Path, segments: Sequence[tuple[Image, float]], fps: float = 10.0) -> Path:
     """An MJPG .avi of still segments ``[(frame, seconds), ...]``."""
     height, width = segments[0][0].shape[:2]
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (width, height))
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter.fourcc(*"MJPG"), fps, (width, height))
     assert writer.isOpened()
     try:
         for image, seconds in segments:
