@@ -97,6 +97,11 @@ class SyncEngine:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._attempt_id: str | None = None
+
+    def track(self, attempt_id: str | None) -> None:
+        """Pull this attempt's status and deadline from the server at every heartbeat."""
+        self._attempt_id = attempt_id
 
     # --- state -------------------------------------------------------------------------------
 
@@ -226,6 +231,11 @@ class SyncEngine:
             sent,
             time.time(),
         )
+        if self._attempt_id is not None:
+            attempt = self.client.assessments.get_attempt(self._attempt_id)
+            self.journal.set_attempt_status(
+                self._attempt_id, str(attempt["status"]), str(attempt["expiresAt"])
+            )
         self._set(
             status="online",
             pending=self.journal.pending_count(),

@@ -211,10 +211,13 @@ class Journal:
         )
 
     def set_attempt_status(self, attempt_id: str, status: str, expires_at: str | None) -> None:
+        """The server's view; a submission still in the outbox stays `submitting`."""
         with self._write() as conn:
             conn.execute(
-                "UPDATE attempts SET status = ?, expires_at = COALESCE(?, expires_at) WHERE id = ?",
-                (status, expires_at, attempt_id),
+                "UPDATE attempts SET expires_at = COALESCE(?, expires_at), status = CASE "
+                "WHEN status = 'submitting' AND ? = 'in_progress' THEN status ELSE ? END "
+                "WHERE id = ?",
+                (expires_at, status, status, attempt_id),
             )
 
     # --- changes: each commits with its outbox row --------------------------------------------
@@ -396,6 +399,11 @@ class Journal:
 
     def outbox_status(self) -> dict[str, int]:
         return dict(self._read("SELECT status, COUNT(*) FROM outbox GROUP BY status"))
+
+    def event_count(self, session_id: str) -> int:
+        return int(
+            self._read("SELECT COUNT(*) FROM events WHERE session_id = ?", (session_id,))[0][0]
+        )
 
     def answers(self, attempt_id: str) -> list[dict[str, Any]]:
         """Every version of every answer of an attempt, oldest first."""

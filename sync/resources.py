@@ -109,6 +109,13 @@ class Assessments(Resource):
         body["answer"] = answer
         return self._post(f"/assessments/{assessment_id}/submit-answer", body)
 
+    def get_attempt(self, attempt_id: str) -> Data:
+        """An attempt as the server sees it: status, `timeRemaining`, questions, answers."""
+        return self._get(f"/attempts/{attempt_id}")
+
+    def get_attempt_result(self, attempt_id: str) -> Data:
+        return self._get(f"/attempts/{attempt_id}/result")
+
     def complete(self, assessment_id: str, *, attempt_id: str) -> Data:
         return self._post(f"/assessments/{assessment_id}/complete", {"attemptId": attempt_id})
 
