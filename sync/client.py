@@ -110,6 +110,7 @@ class EllaAI:
     def _attach_resources(self) -> None:
         self.auth = resources.Auth(self)
         self.assessments = resources.Assessments(self)
+        self.questions = resources.Questions(self)
         self.candidates = resources.Candidates(self)
         self.companies = resources.Companies(self)
         self.admin = resources.Admin(self)

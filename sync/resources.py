@@ -81,6 +81,9 @@ class Assessments(Resource):
     def update(self, assessment_id: str, **fields: Any) -> Data:
         return self._send("PUT", f"/assessments/{assessment_id}", _camel(fields))
 
+    def archive(self, assessment_id: str) -> None:
+        self._client.request("DELETE", f"/assessments/{assessment_id}")
+
     def get_results(self, assessment_id: str) -> Data:
         return self._get(f"/assessments/{assessment_id}/results")
 
@@ -118,6 +121,25 @@ class Assessments(Resource):
 
     def complete(self, assessment_id: str, *, attempt_id: str) -> Data:
         return self._post(f"/assessments/{assessment_id}/complete", {"attemptId": attempt_id})
+
+
+class Questions(Resource):
+    """`/questions`: the question bank (a change makes a new version)."""
+
+    def create(self, **fields: Any) -> Data:
+        return self._post("/questions", _camel(fields))
+
+    def list(self, **filters: Any) -> Page:
+        return self._list("/questions", **filters)
+
+    def get(self, question_id: str) -> Data:
+        return self._get(f"/questions/{question_id}")
+
+    def update(self, question_id: str, **fields: Any) -> Data:
+        return self._send("PUT", f"/questions/{question_id}", _camel(fields))
+
+    def delete(self, question_id: str) -> None:
+        self._client.request("DELETE", f"/questions/{question_id}")
 
 
 class Candidates(Resource):
