@@ -159,11 +159,7 @@ def _proctor_and_answer(
         source=VideoFileSource(video) if video else None,
     )
 
-    def journal_event(event: Any) -> None:
-        journal.record_event(session_id, event)
-        engine.wake()
-
-    proctor.subscribe(journal_event)
+    journal.follow(proctor.session, engine.wake)
     proctor.start()
     try:
         latest = {a["questionId"]: a["answer"] for a in journal.answers(attempt.id)}

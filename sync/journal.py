@@ -18,12 +18,12 @@ import json
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlite_utils import Database
 
@@ -75,6 +75,17 @@ CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (status, seq);
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
+
+
+class EventSource(Protocol):
+    """What `follow` needs of `proctoring.session.ProctoringSession` (not imported: OpenCV)."""
+
+    session_id: str
+
+    @property
+    def events(self) -> list[ProctorEvent]: ...
+
+    def subscribe(self, callback: Callable[[ProctorEvent], None]) -> Callable[[], None]: ...
 
 
 @dataclass(frozen=True)
@@ -312,14 +323,34 @@ class Journal:
         ref = {"sessionId": session_id, "reason": reason, "lastEventSeq": int(last)}
         self._enqueue(conn, "session_end", ref)
 
-    def record_event(self, session_id: str, event: ProctorEvent) -> None:
-        """Journal one chained event (a `ProctoringSession` subscriber)."""
+    def record_event(self, session_id: str, event: ProctorEvent) -> bool:
+        """Journal one chained event; False when it was journaled already."""
         with self._write() as conn:
-            conn.execute(
-                "INSERT INTO events (session_id, seq, body, snapshot) VALUES (?, ?, ?, ?)",
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO events (session_id, seq, body, snapshot) "
+                "VALUES (?, ?, ?, ?)",
                 (session_id, event.seq, json.dumps(event.to_dict()), event.snapshot),
             )
+            if cursor.rowcount == 0:
+                return False
             self._enqueue(conn, "event", {"sessionId": session_id, "eventSeq": event.seq})
+        return True
+
+    def follow(
+        self, session: EventSource, on_recorded: Callable[[], None] | None = None
+    ) -> Callable[[], None]:
+        """Journal every event of a proctoring session, from its first (emitted before anyone
+        could subscribe) on; `on_recorded` after each (the engine's `wake`). Returns the
+        unsubscribe."""
+
+        def record(event: ProctorEvent) -> None:
+            if self.record_event(session.session_id, event) and on_recorded is not None:
+                on_recorded()
+
+        unsubscribe = session.subscribe(record)
+        for event in session.events:  # those before the subscription; repeats are ignored
+            record(event)
+        return unsubscribe
 
     # --- the outbox --------------------------------------------------------------------------
 

@@ -35,7 +35,7 @@ def open_session(client, caller: Caller, company=None, **body) -> str:
     data = response.json()["data"]
     assert data["webrtcConfig"] == {"iceServers": []}
     assert data["token"] and data["expiresAt"]
-    return data["sessionId"]
+    return str(data["sessionId"])
 
 
 def test_spec_flow_create_report_get_end(client, factory):

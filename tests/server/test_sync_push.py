@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 from proctoring.events import EventChain, ProctorEvent, snapshot_descriptor
 from tests.server.test_proctoring import open_session
@@ -17,7 +18,7 @@ def chain_events(session_id: str, count: int, *, snapshot_every: int = 0) -> lis
     events = []
     for i in range(count):
         snapshot = None
-        data: dict = {"i": i}
+        data: dict[str, Any] = {"i": i}
         if snapshot_every and i % snapshot_every == 0:
             snapshot = b"\xff\xd8jpeg-bytes-%d" % i
             data["snapshot"] = snapshot_descriptor(snapshot, 4, 3)
@@ -25,7 +26,9 @@ def chain_events(session_id: str, count: int, *, snapshot_every: int = 0) -> lis
     return events
 
 
-def entries(session_id: str, events: list[ProctorEvent], first_seq: int = 1) -> list[dict]:
+def entries(
+    session_id: str, events: list[ProctorEvent], first_seq: int = 1
+) -> list[dict[str, Any]]:
     return [
         {
             "seq": first_seq + i,

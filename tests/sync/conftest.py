@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -36,3 +37,17 @@ def world(live_server: LiveServer) -> Iterator[World]:
     built = build_world(live_server.url)
     yield built
     built.recruiter.close()
+
+
+@pytest.fixture
+def closing() -> Iterator[Callable[[Any], Any]]:
+    """`thing = closing(thing)`: closed at teardown, also when the test failed."""
+    things: list[Any] = []
+
+    def register(thing: Any) -> Any:
+        things.append(thing)
+        return thing
+
+    yield register
+    for thing in reversed(things):
+        thing.close()

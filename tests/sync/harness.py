@@ -3,6 +3,7 @@ drops, delays and cuts connections, and a recruiter's world built through the SD
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import threading
@@ -174,10 +175,8 @@ class FaultProxy:
 
 
 def _close(s: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         s.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
     s.close()
 
 

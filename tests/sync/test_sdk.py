@@ -12,6 +12,7 @@ from sync import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    Tokens,
 )
 from tests.sync.harness import ADMIN_EMAIL, PASSWORD, free_port
 
@@ -50,10 +51,11 @@ def test_offline_is_a_connection_error_not_an_api_error():
 
 
 def test_expired_token_is_refreshed_once_and_persisted(live_server):
-    seen = []
+    seen: list[Tokens] = []
     client = EllaAI(base_url=f"{live_server.url}/api", on_tokens=seen.append)
     client.auth.login(email=ADMIN_EMAIL, password=PASSWORD)
     first = client.tokens
+    assert first is not None
     # An access token the server reads as expired: signed correctly, exp in the past.
     import jwt
 
@@ -74,6 +76,7 @@ def test_expired_token_is_refreshed_once_and_persisted(live_server):
     )
     client.use_tokens({"token": expired, "refreshToken": first.refresh})
     assert client.auth.me()["email"] == ADMIN_EMAIL
+    assert client.tokens is not None
     assert client.tokens.access not in (expired, first.access)
     assert len(seen) == 3  # login, the forced one, the refresh
     client.close()
