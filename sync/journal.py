@@ -197,11 +197,11 @@ class Journal:
         return record
 
     def attempt(self, attempt_id: str | None = None) -> AttemptRecord | None:
-        """The named attempt, or the most recent one still in progress."""
+        """The named attempt, or the most recent one (in progress, submitting or completed)."""
         if attempt_id is None:
             rows = self._read(
                 "SELECT id, assessment_id, status, expires_at, session_id, body FROM attempts "
-                "WHERE status = 'in_progress' ORDER BY rowid DESC LIMIT 1"
+                "ORDER BY rowid DESC LIMIT 1"
             )
         else:
             rows = self._read(
