@@ -77,6 +77,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
+def _answer_fields(
+    assessment_id: str,
+    attempt_id: str,
+    question_id: str,
+    answer: str,
+    language: str | None,
+    time_spent: int | None,
+    saved_at: str,
+) -> dict[str, Any]:
+    fields = {
+        "assessmentId": assessment_id,
+        "attemptId": attempt_id,
+        "questionId": question_id,
+        "answer": json.loads(answer),
+        "savedAt": saved_at,
+        "language": language,
+        "timeSpent": time_spent,
+    }
+    return {k: v for k, v in fields.items() if v is not None}
+
+
 class EventSource(Protocol):
     """What `follow` needs of `proctoring.session.ProctoringSession` (not imported: OpenCV)."""
 
@@ -358,57 +379,40 @@ class Journal:
         return int(self._read("SELECT COUNT(*) FROM outbox WHERE status = 'pending'")[0][0])
 
     def pending(self, limit: int) -> list[OutboxItem]:
-        """The oldest pending changes, as push entries. A change whose row is gone (a journal
-        edited by hand) is marked `missing` and skipped: the server sees the hole."""
+        """The oldest pending changes, as push entries (one query). A change whose row is gone
+        (a journal edited by hand) is marked `missing` and skipped: the server sees the hole."""
         rows = self._read(
-            "SELECT seq, kind, ref FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT ?",
+            "SELECT o.seq, o.kind, o.ref, e.body, e.snapshot, a.attempt_id, a.question_id, "
+            "a.answer, a.language, a.time_spent, a.saved_at FROM outbox o "
+            "LEFT JOIN events e ON o.kind = 'event' "
+            "AND e.session_id = json_extract(o.ref, '$.sessionId') "
+            "AND e.seq = json_extract(o.ref, '$.eventSeq') "
+            "LEFT JOIN answers a ON o.kind = 'answer' AND a.id = json_extract(o.ref, '$.answerId') "
+            "WHERE o.status = 'pending' ORDER BY o.seq LIMIT ?",
             (limit,),
         )
         items: list[OutboxItem] = []
         missing: list[int] = []
-        for seq, kind, ref_text in rows:
-            entry = self._entry(kind, json.loads(ref_text))
-            if entry is None:
+        for seq, kind, ref_text, body, snapshot, *answer in rows:
+            ref = json.loads(ref_text)
+            if kind == "event" and body is not None:
+                event = json.loads(body)
+                if snapshot is not None:
+                    event["snapshotJpeg"] = base64.b64encode(snapshot).decode("ascii")
+                fields: dict[str, Any] = {"sessionId": ref["sessionId"], "event": event}
+                size = len(body) + len(snapshot or b"") * 4 // 3
+            elif kind == "answer" and answer[0] is not None:
+                fields = _answer_fields(ref["assessmentId"], *answer)
+                size = len(answer[2])
+            elif kind in ("event", "answer"):
                 missing.append(seq)
                 continue
-            entry = {"seq": seq, "kind": kind, **entry}
-            items.append(OutboxItem(seq, kind, entry, len(json.dumps(entry))))
+            else:
+                fields, size = {k: v for k, v in ref.items() if v is not None}, len(ref_text)
+            items.append(OutboxItem(seq, kind, {"seq": seq, "kind": kind, **fields}, size + 100))
         if missing:
             self._mark(missing, "missing", None)
         return items
-
-    def _entry(self, kind: str, ref: dict[str, Any]) -> dict[str, Any] | None:
-        if kind == "event":
-            rows = self._read(
-                "SELECT body, snapshot FROM events WHERE session_id = ? AND seq = ?",
-                (ref["sessionId"], ref["eventSeq"]),
-            )
-            if not rows:
-                return None
-            event = json.loads(rows[0][0])
-            if rows[0][1] is not None:
-                event["snapshotJpeg"] = base64.b64encode(rows[0][1]).decode("ascii")
-            return {"sessionId": ref["sessionId"], "event": event}
-        if kind == "answer":
-            rows = self._read(
-                "SELECT attempt_id, question_id, answer, language, time_spent, saved_at "
-                "FROM answers WHERE id = ?",
-                (ref["answerId"],),
-            )
-            if not rows:
-                return None
-            attempt_id, question_id, answer, language, time_spent, saved_at = rows[0]
-            entry = {
-                "assessmentId": ref["assessmentId"],
-                "attemptId": attempt_id,
-                "questionId": question_id,
-                "answer": json.loads(answer),
-                "savedAt": saved_at,
-                "language": language,
-                "timeSpent": time_spent,
-            }
-            return {k: v for k, v in entry.items() if v is not None}
-        return {k: v for k, v in ref.items() if v is not None}
 
     def acknowledge(self, acked: list[int], rejected: dict[int, str]) -> None:
         """Mark what the server acknowledged; rejected entries keep the server's reason."""

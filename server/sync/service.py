@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -165,7 +165,7 @@ def push(
 
 
 def _device(db: Session, *, actor: Actor, device_id: str) -> SyncDevice:
-    device = db.scalar(select(SyncDevice).where(SyncDevice.id == device_id).with_for_update())
+    device = db.get(SyncDevice, device_id, with_for_update=True)
     if device is None:
         device = SyncDevice(id=device_id, owner_id=actor.id)
         db.add(device)
@@ -237,7 +237,7 @@ class _Applier:
         if not outcomes:
             return
         self.db.execute(
-            insert(SyncEntry),
+            insert(cast(Table, SyncEntry.__table__)),
             [
                 {
                     "device_id": self.device_id,
