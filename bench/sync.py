@@ -131,15 +131,16 @@ def offline_flush(url: str, workdir: Path) -> list[str]:
     (token,) = world.invite()
     client = candidate_client(world, token)
     journal = Journal(workdir / "offline")
-    attempt = journal.store_attempt(world.assessment_id, client.assessments.start(world.assessment_id))
+    started = client.assessments.start(world.assessment_id)
+    attempt = journal.store_attempt(world.assessment_id, started)
     session_id = journal.open_session(attempt, {})
     chain = EventChain(session_id, attempt.expires_at)
     for i in range(OFFLINE_EVENTS):
         journal.record_event(session_id, chain.append("paste_detected", "low", i * 0.01, {"i": i}))
     engine = SyncEngine(journal, client)
-    started = time.perf_counter()
+    began = time.perf_counter()
     engine.sync_once()
-    elapsed = time.perf_counter() - started
+    elapsed = time.perf_counter() - began
     left = journal.pending_count()
     journal.close()
     client.close()
