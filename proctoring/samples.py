@@ -1,9 +1,8 @@
 """Real face photos that ship inside PyPI packages, for tests, the benchmark and demos.
 
 Read straight from the installed packages' data folders (found with ``importlib.util.find_spec``,
-without importing them: importing scikit-image or matplotlib drags in PyPI's ``packaging``, which
-the repository's own ``packaging/`` folder shadows). Both are dev dependencies; `SampleMissing`
-says so when they are not installed.
+without importing them: importing scikit-image or matplotlib costs seconds the app does not
+need to spend). Both are dev dependencies; `SampleMissing` says so when they are not installed.
 """
 
 from __future__ import annotations

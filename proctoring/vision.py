@@ -19,7 +19,6 @@ from typing import Any
 import cv2
 import numpy as np
 
-from proctoring._deps import import_mediapipe
 from proctoring.config import VisionConfig
 from proctoring.sources import Image, as_image
 
@@ -77,7 +76,11 @@ class FaceAnalyzer:
 
     def __init__(self, config: VisionConfig | None = None) -> None:
         self.config = config or VisionConfig()
-        solutions: Any = import_mediapipe().solutions
+        # Imported here: mediapipe pulls in jax and protobuf, seconds the importers of this
+        # module (the CLI's --help, the app's start-up) should not pay before a detector exists.
+        import mediapipe
+
+        solutions: Any = mediapipe.solutions
         self._detector = solutions.face_detection.FaceDetection(
             model_selection=1, min_detection_confidence=self.config.detector_floor
         )

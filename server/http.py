@@ -204,6 +204,9 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(413, "PAYLOAD_TOO_LARGE", "Request body is too large")
         if exc.status_code == 405:
             return error_response(
-                405, "METHOD_NOT_ALLOWED", f"{request.method} is not allowed on {request.url.path}"
+                405,
+                "METHOD_NOT_ALLOWED",
+                f"{request.method} is not allowed on {request.url.path}",
+                headers=dict(exc.headers or {}),
             )
         return error_response(exc.status_code, "HTTP_ERROR", str(exc.detail))

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from server.schemas.auth import PERMISSION_ACTIONS, PERMISSION_RESOURCES
+
 
 class Role(StrEnum):
     ADMIN = "admin"
@@ -53,27 +55,13 @@ ROLE_PERMISSIONS: dict[Role, list[str]] = {
 # What an API key may do inside its company: a recruiter's work, nothing administrative.
 API_KEY_PERMISSIONS = list(_RECRUITER)
 
-RESOURCES = {
-    "assessments",
-    "questions",
-    "candidates",
-    "analytics",
-    "proctoring",
-    "execution",
-    "webhooks",
-    "company",
-    "members",
-    "support",
-}
-ACTIONS = {"create", "read", "update", "delete", "manage", "run", "review", "invite"}
-
 
 def ungrantable(permissions: list[str]) -> list[str]:
     """The permissions in `permissions` that no one may grant on top of a role (`*`, unknowns)."""
     refused = []
     for permission in permissions:
         resource, _, action = permission.partition(":")
-        if resource not in RESOURCES or action not in ACTIONS:
+        if resource not in PERMISSION_RESOURCES or action not in PERMISSION_ACTIONS:
             refused.append(permission)
     return sorted(set(refused))
 

@@ -39,7 +39,9 @@ class Decision:
 
 
 class RateLimiter(Protocol):
-    def hit(self, key: str, limit: Limit) -> Decision: ...
+    def hit(self, key: str, limit: Limit, *, now: float | None = None) -> Decision:
+        """Count one request; `now` (epoch seconds) defaults to the clock."""
+        ...
 
 
 def _decide(tokens: float, limit: Limit, now: float, allowed: bool) -> Decision:
@@ -60,8 +62,8 @@ class MemoryRateLimiter:
         self._buckets: dict[str, tuple[float, float]] = {}
         self._lock = threading.Lock()
 
-    def hit(self, key: str, limit: Limit) -> Decision:
-        now = time.time()
+    def hit(self, key: str, limit: Limit, *, now: float | None = None) -> Decision:
+        now = time.time() if now is None else now
         rate = limit.per_minute / 60.0
         with self._lock:
             tokens, updated = self._buckets.get(key, (float(limit.burst), now))
@@ -101,8 +103,8 @@ class RedisRateLimiter:
         self._script = self._redis.register_script(_TOKEN_BUCKET)
         self._prefix = prefix
 
-    def hit(self, key: str, limit: Limit) -> Decision:
-        now = time.time()
+    def hit(self, key: str, limit: Limit, *, now: float | None = None) -> Decision:
+        now = time.time() if now is None else now
         try:
             allowed, milli_tokens = self._script(
                 keys=[self._prefix + key], args=[limit.burst, limit.per_minute / 60.0, now]

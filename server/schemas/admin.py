@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from server.schemas.auth import RoleName
+from server.schemas.auth import GrantablePermission, RoleName
 from server.schemas.common import OutModel, WireModel
 
 SuspensionDuration = Literal["1_day", "7_days", "30_days", "90_days", "permanent"]
@@ -27,7 +27,10 @@ class UserSummary(OutModel):
 
 class RoleUpdate(WireModel):
     role: RoleName
-    permissions: list[str] | None = Field(default=None, max_length=50)
+    # `*` is accepted for the admin role (whose defaults it is), as the spec's example sends.
+    permissions: list[GrantablePermission | Literal["*"]] | None = Field(
+        default=None, max_length=50
+    )
     company_id: str | None = None
 
 

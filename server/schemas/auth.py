@@ -3,17 +3,49 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from server.schemas.common import OutModel, WireModel
 
 RoleName = Literal["admin", "ella_recruiter", "recruiter", "hiring_manager", "candidate"]
 
+# A permission that may be granted on top of a role: `resource:action` (never `*`).
+PERMISSION_RESOURCES = (
+    "assessments",
+    "questions",
+    "candidates",
+    "analytics",
+    "proctoring",
+    "execution",
+    "webhooks",
+    "company",
+    "members",
+    "support",
+)
+PERMISSION_ACTIONS = ("create", "read", "update", "delete", "manage", "run", "review", "invite")
+GrantablePermission = Annotated[
+    str,
+    Field(
+        pattern=f"^({'|'.join(PERMISSION_RESOURCES)}):({'|'.join(PERMISSION_ACTIONS)})$",
+        examples=["assessments:create", "candidates:manage"],
+    ),
+]
+
 
 class LoginRequest(WireModel):
     """Exactly one way to sign in: `email` + `password`, `idToken`, or `inviteToken`."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["email", "password"]},
+                {"required": ["idToken"]},
+                {"required": ["inviteToken"]},
+            ]
+        }
+    )
 
     # Not format-checked: a login only looks the address up.
     email: str | None = Field(default=None, min_length=3, max_length=320)

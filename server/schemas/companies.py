@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import EmailStr, Field
 
+from server.schemas.auth import GrantablePermission
 from server.schemas.common import OutModel, WireModel
 
 Plan = Literal["free", "pro", "enterprise"]
@@ -96,7 +97,7 @@ class CompanyDetail(CompanySummary):
 class MemberCreate(WireModel):
     email: EmailStr
     role: Literal["recruiter", "hiring_manager"]
-    permissions: list[str] = Field(default_factory=list, max_length=50)
+    permissions: list[GrantablePermission] = Field(default_factory=list, max_length=50)
     send_invitation: bool = True
     first_name: str | None = Field(default=None, max_length=100)
     last_name: str | None = Field(default=None, max_length=100)

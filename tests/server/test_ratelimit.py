@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from collections.abc import Iterator
@@ -116,14 +117,20 @@ def limiters() -> list[RateLimiter]:
 
 @pytest.mark.parametrize("limiter", limiters(), ids=lambda limiter: type(limiter).__name__)
 def test_bucket_refills_at_the_plan_rate(limiter: RateLimiter) -> None:
-    limit = Limit(per_minute=6000, burst=2)  # 100 a second
-    key = f"bucket-{type(limiter).__name__}"
-    decisions = [limiter.hit(key, limit) for _ in range(3)]
+    limit = Limit(per_minute=60, burst=2)  # one token a second
+    key = f"bucket-{type(limiter).__name__}-{time.time()}"
+    start = time.time()
+    decisions = [limiter.hit(key, limit, now=start) for _ in range(3)]
     assert [d.allowed for d in decisions] == [True, True, False]
     assert decisions[0].remaining == 1
     assert decisions[2].retry_after == 1
-    time.sleep(0.05)  # five tokens' worth of refill, capped at the burst of two
-    assert limiter.hit(key, limit).allowed
+    assert decisions[2].reset_at == math.ceil(start + 2)
+    assert not limiter.hit(key, limit, now=start + 0.5).allowed
+    assert limiter.hit(key, limit, now=start + 1.6).allowed  # refilled past one token
+    assert not limiter.hit(key, limit, now=start + 1.7).allowed
+    # Refill stops at the burst: a long pause buys two requests, not more.
+    later = [limiter.hit(key, limit, now=start + 100).allowed for _ in range(3)]
+    assert later == [True, True, False]
 
 
 def test_redis_limiter_fails_open_when_redis_is_down() -> None:
