@@ -91,7 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             report = run_sweep(app.state.context)
             print(
                 f"reminders sent: {report.reminders_sent}, "
-                f"attempts expired: {report.attempts_expired}",
+                f"attempts expired: {report.attempts_expired}, "
+                f"answers graded: {report.answers_graded}",
                 flush=True,
             )
             if args.every is None:

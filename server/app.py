@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI
 
 from server.admin.router import router as admin_router
+from server.assessments.code_runner import close_code_runner
 from server.assessments.router import attempts_router
 from server.assessments.router import router as assessments_router
 from server.auth import router as auth_routes
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
+        close_code_runner(context)
         engine.dispose()
 
     app = FastAPI(

@@ -8,6 +8,7 @@ completed with what was saved, on its next access or by `expire_overdue` (the pe
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -26,7 +27,7 @@ from server.assessments.service import (
     ranking,
 )
 from server.audit import service as audit
-from server.candidates.models import Candidate
+from server.candidates.models import Candidate, Invitation
 from server.config import Settings
 from server.deps import Actor
 from server.errors import Conflict, Gone, PermissionDenied, ValidationFailed, not_found
@@ -80,6 +81,14 @@ def _in_assessment(attempt: Attempt, assessment_id: str) -> None:
         raise not_found("Attempt", attempt.id)
 
 
+def _hides_results(db: Session, actor: Actor, attempt: Attempt) -> bool:
+    """Candidates see no scores, feedback or ranking when the assessment's `showResults` is off."""
+    if actor.kind != "candidate":
+        return False
+    assessment = db.get(Assessment, attempt.assessment_id)
+    return assessment is not None and not assessment.settings.get("show_results", True)
+
+
 def _overdue(attempt: Attempt, settings: Settings, now: datetime) -> bool:
     grace = timedelta(seconds=settings.answer_grace_seconds)
     return attempt.status == "in_progress" and now > attempt.expires_at + grace
@@ -116,7 +125,7 @@ def start_attempt(
     for attempt in attempts:
         if attempt.status == "in_progress":
             if not _overdue(attempt, settings, now):
-                return attempt_out(db, attempt, now), False
+                return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt)), False
             _finish(db, attempt, now, reason="expired")
     assessment_settings = AssessmentSettings.model_validate(assessment.settings)
     if attempts and not assessment_settings.allow_retakes:
@@ -126,6 +135,8 @@ def start_attempt(
             code="RETAKE_NOT_ALLOWED",
             details={"attemptId": attempts[-1].id},
         )
+    if actor.kind == "candidate":
+        _refuse_expired_invitation(db, actor, now)
     questions = bank_questions(db, assessment.id)
     if not questions:
         raise Conflict("This assessment has no questions", code="ASSESSMENT_EMPTY")
@@ -160,7 +171,20 @@ def start_attempt(
         details={"assessmentId": assessment.id, "candidateId": candidate.id},
     )
     db.commit()
-    return attempt_out(db, attempt, now), True
+    return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt)), True
+
+
+def _refuse_expired_invitation(db: Session, actor: Actor, now: datetime) -> None:
+    """A new attempt needs the invitation still open: its due date is the last moment to start
+    (an attempt already under way runs to its own end)."""
+    invitation = db.scalar(select(Invitation).where(Invitation.session_id == actor.session_id))
+    if invitation is not None and invitation.expires_at <= now:
+        db.commit()  # keeps an expiry completed by the caller
+        raise Gone(
+            "The invitation's due date has passed; ask for a new invitation",
+            code="INVITATION_EXPIRED",
+            details={"expiresAt": invitation.expires_at.isoformat()},
+        )
 
 
 def _candidate_to_start(
@@ -232,7 +256,7 @@ def _public(question_id: str, q: QuestionBody) -> AttemptQuestion:
     return AttemptQuestion(**fields)
 
 
-def attempt_out(db: Session, attempt: Attempt, now: datetime) -> AttemptOut:
+def attempt_out(db: Session, attempt: Attempt, now: datetime, *, hide: bool) -> AttemptOut:
     versions = _versions(db, attempt)
     assessment = db.get(Assessment, attempt.assessment_id)
     assert assessment is not None
@@ -257,9 +281,9 @@ def attempt_out(db: Session, attempt: Attempt, now: datetime) -> AttemptOut:
                 answer=a.answer,
                 language=a.language,
                 status=a.status,
-                score=a.score,
+                score=None if hide else a.score,
                 max_score=a.max_score,
-                feedback=a.feedback,
+                feedback=None if hide else a.feedback,
                 revision=a.revision,
                 submitted_at=a.submitted_at,
             )
@@ -274,7 +298,7 @@ def get_attempt(db: Session, *, actor: Actor, settings: Settings, attempt_id: st
     if _overdue(attempt, settings, now):
         _finish(db, attempt, now, reason="expired")
         db.commit()
-    return attempt_out(db, attempt, now)
+    return attempt_out(db, attempt, now, hide=_hides_results(db, actor, attempt))
 
 
 # -- answering ---------------------------------------------------------------------------------
@@ -285,7 +309,7 @@ def submit_answer(
     *,
     actor: Actor,
     settings: Settings,
-    runner: CodeRunner | None,
+    runner: Callable[[], CodeRunner],
     assessment_id: str,
     body: SubmitAnswerRequest,
     idempotency_key: str | None,
@@ -333,6 +357,8 @@ def submit_answer(
         current = _store_answer(db, attempt, body, version_id, question, answer, language, graded)
     assert current is not None
     result = _answer_result(attempt, current, graded)
+    if _hides_results(db, actor, attempt):
+        result = result.model_copy(update={"score": None, "feedback": None, "tests": None})
     if idempotency_key:
         idempotency.remember(
             db,
@@ -380,7 +406,10 @@ def _refuse_closed(db: Session, attempt: Attempt, settings: Settings) -> None:
 
 
 def _grade(
-    question: QuestionBody, answer: str | list[str], language: str | None, runner: CodeRunner | None
+    question: QuestionBody,
+    answer: str | list[str],
+    language: str | None,
+    runner: Callable[[], CodeRunner],
 ) -> Graded:
     if isinstance(question, MultipleChoiceQuestion):
         assert isinstance(answer, list)
@@ -389,7 +418,7 @@ def _grade(
     if isinstance(question, FreeTextQuestion):
         return grading.grade_text(question, answer)
     assert language is not None
-    return grading.grade_code(question, answer, language, runner)
+    return grading.grade_code(question, answer, language, runner())
 
 
 def _store_answer(
@@ -486,7 +515,7 @@ def complete_attempt(
             db, attempt, now, reason="expired" if _overdue(attempt, settings, now) else "submitted"
         )
         db.commit()
-    return completion_out(db, attempt)
+    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))
 
 
 def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> None:
@@ -529,7 +558,7 @@ def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> Non
     )
 
 
-def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
+def completion_out(db: Session, attempt: Attempt, *, hide: bool = False) -> CompletionOut:
     assert attempt.completed_at is not None and attempt.percentage is not None
     answers = {
         a.question_id: a
@@ -544,7 +573,7 @@ def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
             max_score=versions[qid].points,
             status=answer.status if answer else "unanswered",
         )
-    return CompletionOut(
+    completion = CompletionOut(
         attempt_id=attempt.id,
         submitted_at=attempt.completed_at,
         status=attempt.status,
@@ -559,6 +588,10 @@ def completion_out(db: Session, attempt: Attempt) -> CompletionOut:
             a.status in ("pending_review", "grading_unavailable") for a in answers.values()
         ),
     )
+    if hide:
+        hidden = {"total_score": None, "percentage": None, "breakdown": None, "ranking": None}
+        return completion.model_copy(update={**hidden, "results_hidden": True})
+    return completion
 
 
 def expire_overdue(db: Session, *, settings: Settings, now: datetime | None = None) -> int:
@@ -574,6 +607,45 @@ def expire_overdue(db: Session, *, settings: Settings, now: datetime | None = No
         _finish(db, attempt, now, reason="expired")
     db.commit()
     return len(overdue)
+
+
+def regrade_unavailable(db: Session, *, runner: Callable[[], CodeRunner], limit: int = 50) -> int:
+    """Grade coding answers saved while the sandbox could not run them. Returns how many."""
+    waiting = list(
+        db.scalars(
+            select(AttemptAnswer)
+            .where(AttemptAnswer.status == "grading_unavailable")
+            .order_by(AttemptAnswer.submitted_at)
+            .limit(limit)
+        )
+    )
+    graded = 0
+    for answer in waiting:
+        version = db.get(QuestionVersion, answer.question_version_id)
+        assert version is not None
+        question = parse(version.content)
+        assert isinstance(question, CodingQuestion) and answer.language is not None
+        result = grading.grade_code(question, answer.answer, answer.language, runner())
+        if result.status == "grading_unavailable":
+            break  # still not possible; the next sweep tries again
+        answer.status, answer.score, answer.feedback = result.status, result.score, result.feedback
+        answer.details = result.details
+        attempt = db.get(Attempt, answer.attempt_id)
+        if attempt is not None and attempt.status == "completed":
+            db.flush()
+            _retotal(db, attempt)
+        graded += 1
+    db.commit()
+    return graded
+
+
+def _retotal(db: Session, attempt: Attempt) -> None:
+    total = sum(
+        a.score or 0.0
+        for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
+    )
+    attempt.total_score = round(total, 2)
+    attempt.percentage = round(100 * total / attempt.max_score, 2) if attempt.max_score else 0.0
 
 
 # -- review ------------------------------------------------------------------------------------
@@ -610,12 +682,7 @@ def review_answer(
     answer.details = {**answer.details, "reviewedBy": actor.email or actor.id}
     if attempt.status == "completed":
         db.flush()
-        total = sum(
-            a.score or 0.0
-            for a in db.scalars(select(AttemptAnswer).where(AttemptAnswer.attempt_id == attempt.id))
-        )
-        attempt.total_score = round(total, 2)
-        attempt.percentage = round(100 * total / attempt.max_score, 2) if attempt.max_score else 0.0
+        _retotal(db, attempt)
     audit.record(
         db,
         "ANSWER_REVIEWED",
@@ -638,4 +705,4 @@ def get_completion(db: Session, *, actor: Actor, attempt_id: str) -> CompletionO
             code="ATTEMPT_IN_PROGRESS",
             details={"attemptId": attempt.id},
         )
-    return completion_out(db, attempt)
+    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))

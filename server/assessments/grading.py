@@ -24,6 +24,10 @@ from server.schemas.questions import (
 AnswerStatus = Literal["graded", "pending_review", "grading_unavailable"]
 
 
+class GradingUnavailable(Exception):
+    """The sandbox could not grade now (busy, a runtime missing, an internal failure)."""
+
+
 @dataclass(frozen=True)
 class TestRun:
     """What running the candidate's code against one test case gave."""
@@ -145,23 +149,24 @@ def grade_text(question: FreeTextQuestion, text: str) -> Graded:
     )
 
 
-def grade_code(
-    question: CodingQuestion, code: str, language: str, runner: CodeRunner | None
-) -> Graded:
-    if runner is None:
-        # Never a made-up score: the answer is kept and graded once a sandbox is available.
+def grade_code(question: CodingQuestion, code: str, language: str, runner: CodeRunner) -> Graded:
+    if not code.strip():
+        return Graded("graded", 0.0, "No code was submitted.")
+    try:
+        report = runner.run(
+            language=language,
+            code=code,
+            tests=question.test_cases,
+            time_limit_ms=question.time_limit_ms,
+            memory_limit_mb=question.memory_limit_mb,
+        )
+    except GradingUnavailable:
+        # Never a made-up score: the answer is kept and the sweep grades it later.
         return Graded(
             "grading_unavailable",
             None,
-            "Saved. This server cannot run code yet, so the answer will be graded later.",
+            "Saved. The code could not be run just now; it will be graded shortly.",
         )
-    report = runner.run(
-        language=language,
-        code=code,
-        tests=question.test_cases,
-        time_limit_ms=question.time_limit_ms,
-        memory_limit_mb=question.memory_limit_mb,
-    )
     outcomes = [
         TestOutcome(
             index=i,

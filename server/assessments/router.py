@@ -150,7 +150,7 @@ def submit_answer(
             db,
             actor=actor,
             settings=ctx.settings,
-            runner=code_runner(ctx),
+            runner=lambda: code_runner(ctx),
             assessment_id=assessment_id,
             body=body,
             idempotency_key=idempotency_key,

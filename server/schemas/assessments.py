@@ -307,14 +307,16 @@ class CompletionOut(OutModel):
     status: str
     # submitted | expired (completed by the server when time ran out)
     completion_reason: str
-    total_score: float
+    # Null for a candidate when the assessment's `showResults` is off (`resultsHidden`).
+    total_score: float | None
     max_score: float
-    percentage: float
+    percentage: float | None
     time_spent: int
-    breakdown: dict[str, BreakdownItem]
-    ranking: Ranking
+    breakdown: dict[str, BreakdownItem] | None
+    ranking: Ranking | None
     # Answers still waiting for a reviewer (free text) count 0 until reviewed.
     pending_review: int
+    results_hidden: bool = False
 
 
 class ReviewRequest(WireModel):

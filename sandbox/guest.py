@@ -1,0 +1,407 @@
+"""One WebAssembly instance running one submission: the host side of the guest protocol.
+
+Each :class:`GuestInstance` owns a thread on which a fresh store and instance run the runtime's
+``_start``. The harness's first read of fd 0 blocks (inside the host, the GIL released) until
+:meth:`GuestInstance.run` hands it a :class:`GuestJob`; so an instance can be started ahead of
+time and its interpreter initialised while nothing waits for it (the warm pool). An instance
+serves exactly one job and is then dropped: two submissions never share an instance.
+
+The host serves ``fd_read`` and ``fd_write`` itself (shadowing the WASI ones): fd 0 is the
+protocol channel, fd 1 and 2 are captured per test with an output limit, any other descriptor is
+``EBADF``. There are no preopened directories, no inherited environment, no sockets: the
+guest sees no host files and cannot reach the network or start processes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import struct
+import threading
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import wasmtime
+
+from sandbox.ticker import EpochTicker
+
+log = logging.getLogger(__name__)
+
+_WASI = "wasi_snapshot_preview1"
+_ESUCCESS = 0
+_EBADF = 8
+
+# Time the harness may spend outside tests (parsing the payload, compiling the code, between
+# tests): bounded so a guest cannot escape the per-test budgets by looping outside a test.
+HARNESS_BUDGET_MS = 3_000
+# Time an instance may take to start its interpreter (before it asks for the payload).
+INIT_BUDGET_MS = 20_000
+
+
+class Crash(StrEnum):
+    """How an instance ended abnormally (a trap or exit the harness could not report)."""
+
+    TIMEOUT = "timeout"
+    OUTPUT = "output"
+    TRAP = "trap"
+    EXIT = "exit"
+    INTERNAL = "internal"
+
+
+@dataclass(slots=True)
+class Record:
+    """What one test (or the setup step, ``position == -1``) did inside the guest."""
+
+    position: int
+    stdout: bytearray = field(default_factory=bytearray)
+    stderr: bytearray = field(default_factory=bytearray)
+    truncated: bool = False
+    started: float = 0.0
+    elapsed_ms: float = 0.0
+    memory_bytes: int = 0
+    kind: str | None = None  # ok | error | memory | exit; None while running
+    detail: str = ""
+
+    @property
+    def size(self) -> int:
+        return len(self.stdout) + len(self.stderr)
+
+
+@dataclass(slots=True)
+class GuestJob:
+    """A submission handed to an instance: the payload and the per-test budgets."""
+
+    payload: bytes
+    budgets_ms: list[int]
+    setup_budget_ms: int
+    memory_limit_bytes: int
+    output_limit_bytes: int
+    done: threading.Event = field(default_factory=threading.Event)
+    # filled by the instance
+    records: dict[int, Record] = field(default_factory=dict)
+    setup: Record | None = None
+    compile_error: str | None = None
+    crash: Crash | None = None
+    crash_detail: str = ""
+    crashed_position: int | None = None  # -1: during setup
+    memory_at_crash: int = 0
+    exit_code: int | None = None
+
+
+class _OutputLimit(Exception):
+    """Raised from fd_write to stop a guest that exceeded its output limit."""
+
+
+class _Discarded(Exception):
+    """Raised from fd_read to stop an idle instance that will get no job."""
+
+
+class _Thread(threading.local):
+    instance: GuestInstance | None = None
+
+
+_current = _Thread()
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A runtime ready to instantiate: its engine, linked module and command line."""
+
+    engine: wasmtime.Engine
+    pre: wasmtime.InstancePre
+    argv: list[str]
+    ticker: EpochTicker
+    init_memory_bytes: int
+
+
+def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
+    """A WASI linker whose ``fd_read``/``fd_write`` are served by :class:`GuestInstance`."""
+    linker = wasmtime.Linker(engine)
+    linker.define_wasi()
+    linker.allow_shadowing = True
+    # A FuncType gets tied to the first engine it is used with: make fresh ones per linker.
+    i32 = wasmtime.ValType.i32()
+    io_type = wasmtime.FuncType([i32, i32, i32, i32], [i32])
+    linker.define_func(_WASI, "fd_read", io_type, _fd_read, access_caller=True)
+    linker.define_func(_WASI, "fd_write", io_type, _fd_write, access_caller=True)
+    return linker
+
+
+def _iovecs(
+    memory: wasmtime.Memory, caller: wasmtime.Caller, iovs: int, count: int
+) -> list[tuple[int, int]]:
+    raw = memory.read(caller, iovs, iovs + 8 * count)
+    return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
+
+
+def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int) -> int:
+    instance = _current.instance
+    if fd != 0 or instance is None:
+        return _EBADF
+    memory = caller["memory"]
+    assert isinstance(memory, wasmtime.Memory)
+    data = instance.read_payload()
+    total = 0
+    for ptr, length in _iovecs(memory, caller, iovs, count):
+        chunk = data[total : total + length]
+        if chunk:
+            memory.write(caller, chunk, ptr)
+        total += len(chunk)
+        if len(chunk) < length:
+            break
+    instance.consumed(total)
+    memory.write(caller, struct.pack("<I", total), nread)
+    return _ESUCCESS
+
+
+def _fd_write(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nwritten: int) -> int:
+    instance = _current.instance
+    if fd not in (0, 1, 2) or instance is None:
+        return _EBADF
+    memory = caller["memory"]
+    assert isinstance(memory, wasmtime.Memory)
+    parts = [
+        memory.read(caller, ptr, ptr + length)
+        for ptr, length in _iovecs(memory, caller, iovs, count)
+        if length
+    ]
+    data = b"".join(parts)
+    if fd == 0:
+        instance.control(data, memory.data_len(caller))
+    else:
+        instance.output(fd, data)
+    memory.write(caller, struct.pack("<I", len(data)), nwritten)
+    return _ESUCCESS
+
+
+class GuestInstance:
+    """A fresh instance on its own thread; :meth:`run` gives it its one job."""
+
+    def __init__(self, prepared: Prepared, name: str = "guest") -> None:
+        self._prepared = prepared
+        self._jobs: queue.Queue[GuestJob | None] = queue.Queue(maxsize=1)
+        self._lock = threading.Lock()
+        self._finished = False
+        self._taken = False
+        self.ready = threading.Event()  # the interpreter is up and waits for its payload
+        self._store: wasmtime.Store | None = None
+        self._job: GuestJob | None = None
+        self._payload = b""
+        self._offset = 0
+        self._control = bytearray()
+        self._current: Record | None = None
+        self._next_position = 0
+        self._setup_done = False
+        self._stray = bytearray()
+        self._memory: wasmtime.Memory | None = None
+        self._t0 = time.perf_counter()
+        self.init_ms = 0.0
+        self._thread = threading.Thread(target=self._main, name=f"sandbox-{name}", daemon=True)
+        self._thread.start()
+
+    # -- called by the worker -------------------------------------------------------------
+
+    def run(self, job: GuestJob, timeout: float | None = None) -> GuestJob:
+        """Hand ``job`` to the instance and wait until it has run; returns the filled job."""
+        with self._lock:
+            if self._taken:
+                raise RuntimeError("a GuestInstance runs one job only")
+            self._taken = True
+            if self._finished:
+                job.crash = Crash.INTERNAL
+                job.crash_detail = "the runtime stopped before it could take the submission"
+                job.done.set()
+                return job
+            self._jobs.put(job)
+        job.done.wait(timeout)
+        return job
+
+    def discard(self) -> None:
+        """Stop an instance that will get no job (engine closing, pool shrinking)."""
+        with self._lock:
+            if not self._taken:
+                self._taken = True
+                self._jobs.put(None)
+
+    # -- the instance's thread -----------------------------------------------------------------
+
+    def _main(self) -> None:
+        _current.instance = self
+        prepared = self._prepared
+        try:
+            store = wasmtime.Store(prepared.engine)
+            self._store = store
+            store.set_limits(memory_size=prepared.init_memory_bytes)
+            store.set_epoch_deadline(prepared.ticker.ticks_for(INIT_BUDGET_MS))
+            wasi = wasmtime.WasiConfig()
+            wasi.argv = prepared.argv
+            store.set_wasi(wasi)
+            instance = prepared.pre.instantiate(store)
+            memory = instance.exports(store)["memory"]
+            assert isinstance(memory, wasmtime.Memory)
+            self._memory = memory
+            start = instance.exports(store)["_start"]
+            assert isinstance(start, wasmtime.Func)
+            start(store)
+        except _Discarded:
+            pass
+        except _OutputLimit:
+            self._crash(Crash.OUTPUT, "output limit exceeded")
+        except wasmtime.ExitTrap as exc:
+            if exc.code != 0 or self._current is not None:
+                self._crash(Crash.EXIT, f"the program exited with code {exc.code}", exc.code)
+        except wasmtime.Trap as exc:
+            if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+                self._crash(Crash.TIMEOUT, "time limit exceeded")
+            else:
+                self._crash(Crash.TRAP, _trap_message(exc))
+        except Exception as exc:
+            log.exception("sandbox instance failed")
+            self._crash(Crash.INTERNAL, f"{type(exc).__name__}: {exc}")
+        finally:
+            self._finish()
+            _current.instance = None
+
+    def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
+        job = self._job
+        if job is None:
+            return
+        job.crash = kind
+        job.crash_detail = detail
+        job.exit_code = exit_code
+        record = self._current
+        if record is not None:
+            record.elapsed_ms = (time.perf_counter() - record.started) * 1000
+            job.crashed_position = record.position
+        if self._memory is not None and self._store is not None:
+            job.memory_at_crash = self._memory.data_len(self._store)
+            if record is not None:
+                record.memory_bytes = job.memory_at_crash
+
+    def _finish(self) -> None:
+        with self._lock:
+            self._finished = True
+            pending = None
+            if self._job is None:
+                try:
+                    pending = self._jobs.get_nowait()
+                except queue.Empty:
+                    pending = None
+        job = self._job or pending
+        if job is not None:
+            if self._job is None:
+                job.crash = Crash.INTERNAL
+                job.crash_detail = "the runtime failed to start"
+            job.done.set()
+        self._store = None
+        self._memory = None
+
+    # -- host calls (on the instance's thread, from inside the guest) ------------------------
+
+    def read_payload(self) -> bytes:
+        if self._job is None:
+            self.init_ms = (time.perf_counter() - self._t0) * 1000
+            self.ready.set()
+            job = self._jobs.get()
+            if job is None:
+                raise _Discarded
+            self._job = job
+            self._payload = job.payload
+            store = self._store
+            assert store is not None
+            store.set_limits(memory_size=job.memory_limit_bytes)
+            self._deadline(HARNESS_BUDGET_MS)
+        return self._payload[self._offset :]
+
+    def consumed(self, count: int) -> None:
+        self._offset += count
+
+    def _deadline(self, ms: float) -> None:
+        store = self._store
+        assert store is not None
+        store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms))
+
+    def output(self, fd: int, data: bytes) -> None:
+        job = self._job
+        record = self._current
+        if job is None or record is None:
+            # Output outside a test (during start-up or between tests) is kept, bounded.
+            room = (job.output_limit_bytes if job else 65536) - len(self._stray)
+            self._stray += data[: max(0, room)]
+            if room < len(data) and job is not None:
+                raise _OutputLimit
+            return
+        room = job.output_limit_bytes - record.size
+        target = record.stdout if fd == 1 else record.stderr
+        if len(data) > room:
+            target += data[: max(0, room)]
+            record.truncated = True
+            raise _OutputLimit
+        target += data
+
+    def control(self, data: bytes, memory_bytes: int) -> None:
+        self._control += data
+        while (newline := self._control.find(b"\n")) >= 0:
+            line = bytes(self._control[:newline]).decode("utf-8", "replace")
+            del self._control[: newline + 1]
+            self._message(line, memory_bytes)
+
+    def _message(self, line: str, memory_bytes: int) -> None:
+        job = self._job
+        if job is None:
+            return
+        tag, _, rest = line.partition(" ")
+        now = time.perf_counter()
+        # Messages out of order are ignored: the candidate's code shares the guest with the
+        # harness and could forge them, but gains nothing (budgets only start in order, once).
+        if tag == "C" and job.compile_error is None and self._current is None:
+            job.compile_error = _json_str(rest)
+        elif tag == "S" and not self._setup_done and self._current is None:
+            self._setup_done = True
+            job.setup = self._current = Record(position=-1, started=now)
+            self._deadline(job.setup_budget_ms)
+        elif tag == "B" and self._current is None and rest == str(self._next_position):
+            position = self._next_position
+            if position >= len(job.budgets_ms):
+                return
+            self._next_position += 1
+            self._current = record = Record(position=position, started=now)
+            job.records[position] = record
+            self._deadline(job.budgets_ms[position])
+        elif tag in ("E", "s") and self._current is not None:
+            record = self._current
+            position_text, _, rest = rest.partition(" ") if tag == "E" else ("-1", "", rest)
+            if position_text != str(record.position):
+                return
+            kind, _, detail = rest.partition(" ")
+            record.elapsed_ms = (now - record.started) * 1000
+            record.memory_bytes = memory_bytes
+            record.kind = kind if kind in ("ok", "error", "memory", "exit") else "error"
+            record.detail = _json_str(detail)
+            self._current = None
+            self._deadline(HARNESS_BUDGET_MS)
+
+
+def _json_str(text: str) -> str:
+    try:
+        value = json.loads(text) if text else ""
+    except ValueError:
+        return text
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _trap_message(exc: wasmtime.Trap) -> str:
+    code = exc.trap_code
+    if code == wasmtime.TrapCode.STACK_OVERFLOW:
+        return "stack overflow (recursion too deep)"
+    if code == wasmtime.TrapCode.MEMORY_OUT_OF_BOUNDS:
+        what = "out-of-bounds memory access"
+    elif code == wasmtime.TrapCode.UNREACHABLE:
+        what = "aborted"
+    else:
+        what = exc.message.splitlines()[0] if exc.message else str(code)
+    # The runtimes' C stacks live in linear memory without a guard: overflowing them (deep
+    # recursion) is what crashes an interpreter in practice.
+    return f"the runtime crashed ({what}); most likely the recursion was too deep"
