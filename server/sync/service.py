@@ -316,7 +316,7 @@ class _Applier:
                     self.db,
                     actor=self.actor,
                     settings=settings,
-                    runner=code_runner(self.context),
+                    runner=lambda: code_runner(self.context),
                     assessment_id=entry.assessment_id,
                     body=_answer_request(entry),
                     idempotency_key=f"sync:{self.device_id}:{entry.seq}",
