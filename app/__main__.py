@@ -1,5 +1,6 @@
-"""`ella-app`: a thin dispatcher. ``ella-app [options]`` opens the candidate window,
-``ella-app review`` the proctor's review window, ``ella-app --self-test`` checks a bundle."""
+"""`ella-app` (or `python -m app`): a thin dispatcher. ``ella-app [options]`` opens the
+candidate window, ``ella-app review`` the proctor's review window, ``ella-app take`` runs an
+assessment headless, ``ella-app --self-test`` checks a bundle."""
 
 from __future__ import annotations
 
@@ -8,6 +9,10 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["take"]:
+        from app.headless import main as take
+
+        return take(args[1:])
     if args[:1] == ["review"]:
         from app.gui import review_main
 

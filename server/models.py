@@ -15,7 +15,9 @@ from server.companies.models import ApiKey, Company
 from server.db import Base
 from server.idempotency.models import IdempotencyKey
 from server.mail.models import MailMessage
+from server.proctoring.models import ProctorEventRecord, ProctorSession
 from server.questions.models import Question, QuestionVersion
+from server.sync.models import SyncDevice, SyncEntry
 
 __all__ = [
     "AnswerRevision",
@@ -36,9 +38,13 @@ __all__ = [
     "InvitationReminder",
     "MailMessage",
     "MemberInvite",
+    "ProctorEventRecord",
+    "ProctorSession",
     "Question",
     "QuestionVersion",
     "RefreshToken",
+    "SyncDevice",
+    "SyncEntry",
     "SystemConfig",
     "User",
 ]
