@@ -84,7 +84,7 @@ def _run_child(kind: str) -> None:
     os._exit(0)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     cold = [_child("coldstart")["seconds"] for _ in range(3)]
     switch = _child("switch")
     memory = _child("memory")

@@ -8,7 +8,12 @@ serves exactly one job and is then dropped: two submissions never share an insta
 
 The host serves ``fd_read`` and ``fd_write`` itself (shadowing the WASI ones): fd 0 is the
 protocol channel, fd 1 and 2 are captured per test with an output limit, any other descriptor is
-``EBADF``. There are no preopened directories, no inherited environment, no sockets: the
+``EBADF``. The host functions never raise: wasmtime-py hands a host exception to the trapping
+call through one process-wide variable, which races between instances on different threads.
+To stop a guest (output limit, discarded instance) they record why on the instance and set
+its epoch deadline to now, so the guest traps at its next epoch check.
+
+There are no preopened directories, no inherited environment, no sockets: the
 guest sees no host files and cannot reach the network or start processes.
 """
 
@@ -88,14 +93,6 @@ class GuestJob:
     crashed_position: int | None = None  # -1: during setup
     memory_at_crash: int = 0
     exit_code: int | None = None
-
-
-class _OutputLimit(Exception):
-    """Raised from fd_write to stop a guest that exceeded its output limit."""
-
-
-class _Discarded(Exception):
-    """Raised from fd_read to stop an idle instance that will get no job."""
 
 
 class _Thread(threading.local):
@@ -195,6 +192,9 @@ class GuestInstance:
         self._next_position = 0
         self._setup_done = False
         self._stray = bytearray()
+        self._stop: Crash | None = None  # why the host stopped the guest, if it did
+        self._discarded = False
+        self._completed = False  # every test reported: the job is handed back already
         self._memory: wasmtime.Memory | None = None
         self._t0 = time.perf_counter()
         self.init_ms = 0.0
@@ -245,28 +245,33 @@ class GuestInstance:
             start = instance.exports(store)["_start"]
             assert isinstance(start, wasmtime.Func)
             start(store)
-        except _Discarded:
-            pass
-        except _OutputLimit:
-            self._crash(Crash.OUTPUT, "output limit exceeded")
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
         except wasmtime.ExitTrap as exc:
-            if exc.code != 0 or self._current is not None:
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif exc.code != 0 or self._current is not None:
                 self._crash(Crash.EXIT, f"the program exited with code {exc.code}", exc.code)
         except wasmtime.Trap as exc:
-            if exc.trap_code == wasmtime.TrapCode.INTERRUPT:
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif exc.trap_code == wasmtime.TrapCode.INTERRUPT:
                 self._crash(Crash.TIMEOUT, "time limit exceeded")
             else:
                 self._crash(Crash.TRAP, _trap_message(exc))
         except Exception as exc:
-            log.exception("sandbox instance failed")
-            self._crash(Crash.INTERNAL, f"{type(exc).__name__}: {exc}")
+            if self._stop is not None:
+                self._crash(self._stop, _STOP_DETAIL[self._stop])
+            elif not self._discarded:
+                log.error("sandbox instance failed: %s: %s", type(exc).__name__, exc)
+                self._crash(Crash.INTERNAL, f"{type(exc).__name__}: {exc}")
         finally:
             self._finish()
             _current.instance = None
 
     def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         job.crash = kind
         job.crash_detail = detail
@@ -306,7 +311,10 @@ class GuestInstance:
             self.ready.set()
             job = self._jobs.get()
             if job is None:
-                raise _Discarded
+                # No job will come: end of input, and trap at the next epoch check.
+                self._discarded = True
+                self._deadline(0)
+                return b""
             self._job = job
             self._payload = job.payload
             store = self._store
@@ -321,25 +329,45 @@ class GuestInstance:
     def _deadline(self, ms: float) -> None:
         store = self._store
         assert store is not None
-        store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms))
+        if (self._stop is not None or self._completed) and ms > 0:
+            return  # a stopped guest gets no new budget
+        store.set_epoch_deadline(self._prepared.ticker.ticks_for(ms) if ms > 0 else 0)
 
     def output(self, fd: int, data: bytes) -> None:
         job = self._job
         record = self._current
+        if self._stop is not None or self._completed:
+            return
         if job is None or record is None:
             # Output outside a test (during start-up or between tests) is kept, bounded.
             room = (job.output_limit_bytes if job else 65536) - len(self._stray)
             self._stray += data[: max(0, room)]
             if room < len(data) and job is not None:
-                raise _OutputLimit
+                self._halt(Crash.OUTPUT)
             return
         room = job.output_limit_bytes - record.size
         target = record.stdout if fd == 1 else record.stderr
         if len(data) > room:
             target += data[: max(0, room)]
             record.truncated = True
-            raise _OutputLimit
+            self._halt(Crash.OUTPUT)
+            return
         target += data
+
+    def _complete(self) -> None:
+        """Hand the job back now and stop the guest: the interpreter's own shutdown (tens of
+        milliseconds in CPython-on-WASI) would only add latency and burn CPU."""
+        job = self._job
+        assert job is not None
+        self._completed = True
+        self._discarded = True  # whatever ends the guest now is expected
+        self._deadline(0)
+        job.done.set()
+
+    def _halt(self, reason: Crash) -> None:
+        """Stop the guest at its next epoch check (see the module docstring)."""
+        self._stop = reason
+        self._deadline(0)
 
     def control(self, data: bytes, memory_bytes: int) -> None:
         self._control += data
@@ -350,7 +378,7 @@ class GuestInstance:
 
     def _message(self, line: str, memory_bytes: int) -> None:
         job = self._job
-        if job is None:
+        if job is None or self._completed:
             return
         tag, _, rest = line.partition(" ")
         now = time.perf_counter()
@@ -358,6 +386,7 @@ class GuestInstance:
         # harness and could forge them, but gains nothing (budgets only start in order, once).
         if tag == "C" and job.compile_error is None and self._current is None:
             job.compile_error = _json_str(rest)
+            self._complete()
         elif tag == "S" and not self._setup_done and self._current is None:
             self._setup_done = True
             job.setup = self._current = Record(position=-1, started=now)
@@ -381,12 +410,19 @@ class GuestInstance:
             record.kind = kind if kind in ("ok", "error", "memory", "exit") else "error"
             record.detail = _json_str(detail)
             self._current = None
-            self._deadline(HARNESS_BUDGET_MS)
+            if tag == "E" and record.position == len(job.budgets_ms) - 1:
+                self._complete()
+            else:
+                self._deadline(HARNESS_BUDGET_MS)
+
+
+_STOP_DETAIL = {Crash.OUTPUT: "output limit exceeded", Crash.INTERNAL: "stopped by the host"}
 
 
 def _json_str(text: str) -> str:
     try:
-        value = json.loads(text) if text else ""
+        # strict=False: the Python harness writes JSON strings by hand, control characters raw
+        value = json.loads(text, strict=False) if text else ""
     except ValueError:
         return text
     return value if isinstance(value, str) else json.dumps(value)

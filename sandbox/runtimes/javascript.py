@@ -112,7 +112,9 @@ HARNESS = r"""
       return ["error", describe(e)];
     }
   };
-  const data = JSON.parse(std.in.readAsString());
+  const text = std.in.readAsString();
+  if (!text) return;  // discarded before it got a submission
+  const data = JSON.parse(text);
   const code = data.code;
   let program;
   try { program = new AsyncFunction(code); }

@@ -8,20 +8,45 @@ namespace with ``sys.stdin`` (and ``input()``) reading the test's stdin.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.analysis.python import analyze_python
-from sandbox.models import CodeAnalysis
+from sandbox.models import CodeAnalysis, TestCase
 from sandbox.runtimes.base import Runtime, RuntimeBinary
 
 # The guest side of the protocol in sandbox.runtimes.base. Runs inside the WebAssembly
-# instance, never on the host. Imports happen before the payload is read, so they are part of
-# the (ahead-of-time) start-up, not of the candidate's time.
+# instance, never on the host. It imports nothing that CPython has not loaded at start-up
+# already: in CPython-on-WASI `import json` costs ~100 ms and `import traceback` as much, so
+# the payload is length-prefixed, JSON strings are written by hand, and tracebacks are
+# formatted here (with the candidate's own source lines).
 HARNESS = r"""
-import sys, os, io, json, traceback, builtins
+import sys, os, io, builtins
 def _ella():
     out, err = sys.stdout, sys.stderr
     builtins.exit = builtins.quit = sys.exit
+    # Warm-up while nobody waits: CPython-on-WASI spends ~10 ms on its first compile().
+    exec(compile("x = 1", "<warm-up>", "exec"), {})
+    eval(compile("1", "<warm-up>", "eval"), {})
+    io.TextIOWrapper(io.BytesIO(b"x"), encoding="utf-8").read()
+    raw = sys.stdin.buffer.read()
+    if not raw:
+        return  # discarded before it got a submission
+    at = 0
+    def field():
+        nonlocal at
+        nl = raw.index(b"\n", at)
+        size = raw[at:nl]
+        at = nl + 1
+        if size == b"-":
+            return None
+        start, at = at, at + int(size)
+        return raw[start:at].decode("utf-8", "surrogatepass")
+    source = field()
+    lines = source.splitlines()
+    def jstr(text):
+        return '"' + (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+                      .replace("\r", "\\r").replace("\t", "\\t")) + '"'
     def send(msg):
         for stream in (sys.stdout, sys.stderr, out, err):
             try:
@@ -29,12 +54,47 @@ def _ella():
             except Exception:
                 pass
         os.write(0, (msg + "\n").encode("utf-8", "replace"))
+    def exc_line(e):
+        t = type(e)
+        name = t.__qualname__ if t.__module__ == "builtins" else t.__module__ + "." + t.__qualname__
+        text = str(e)
+        return name + (": " + text if text else "") + "\n"
+    def syntax(e):
+        where = '  File "%s", line %s\n' % (e.filename, e.lineno)
+        if e.text:
+            where += "    " + e.text.rstrip("\n").lstrip() + "\n"
+            if e.offset:
+                indent = len(e.text) - len(e.text.lstrip())
+                where += "    " + " " * max(0, e.offset - 1 - indent) + "^\n"
+        return where + type(e).__name__ + ": " + str(e.msg) + "\n"
     def describe(e, skip):
         tb = e.__traceback__
         for _ in range(skip):
             if tb is not None:
                 tb = tb.tb_next
-        return "".join(traceback.format_exception(type(e), e, tb))
+        frames = []
+        while tb is not None:
+            code = tb.tb_frame.f_code
+            frames.append((code.co_filename, tb.tb_lineno, code.co_name))
+            tb = tb.tb_next
+        text, last, repeats = ["Traceback (most recent call last):\n"], None, 0
+        for frame in frames:
+            if frame == last:
+                repeats += 1
+                if repeats > 3:
+                    continue
+            else:
+                if repeats > 3:
+                    text.append("  [Previous line repeated %d more times]\n" % (repeats - 3))
+                last, repeats = frame, 1
+            text.append('  File "%s", line %d, in %s\n' % frame)
+            if frame[0] == "<solution>" and 0 < frame[1] <= len(lines):
+                text.append("    " + lines[frame[1] - 1].strip() + "\n")
+        if repeats > 3:
+            text.append("  [Previous line repeated %d more times]\n" % (repeats - 3))
+        if isinstance(e, SyntaxError) and e.filename:
+            return "".join(text) + syntax(e)
+        return "".join(text) + exc_line(e)
     def guarded(fn, stdin):
         sys.stdin = io.TextIOWrapper(io.BytesIO(stdin.encode("utf-8")), encoding="utf-8")
         sys.stdout, sys.stderr = out, err
@@ -51,32 +111,25 @@ def _ella():
         except BaseException as e:
             return "error", describe(e, 2)
         return "ok", ""
-    # Format one runtime error and one syntax error now, during start-up: traceback loads
-    # linecache, tokenize and friends lazily, which would otherwise cost the first failing test.
     try:
-        compile("(", "<warm-up>", "exec")
+        code = compile(source, "<solution>", "exec", dont_inherit=True)
     except SyntaxError as e:
-        traceback.format_exception_only(type(e), e)
-    try:
-        {}[0]
-    except KeyError as e:
-        describe(e, 0)
-    data = json.loads(sys.stdin.buffer.read())
-    try:
-        code = compile(data["code"], "<solution>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, OverflowError, RecursionError, MemoryError) as e:
-        send("C " + json.dumps("".join(traceback.format_exception_only(type(e), e))))
+        send("C " + jstr(syntax(e)))
+        return
+    except (ValueError, OverflowError, RecursionError, MemoryError) as e:
+        send("C " + jstr(exc_line(e)))
         return
     ns = None
     setup = ("ok", "")
-    for pos, test in enumerate(data["tests"]):
-        expr = test["input"]
-        stdin = test["stdin"]
+    pos = 0
+    while at < len(raw):
+        expr = field()
+        stdin = field() or ""
         if expr is not None and ns is None:
             ns = {"__name__": "__main__", "__builtins__": builtins}
             send("S")
             setup = guarded(lambda: exec(code, ns), "")
-            send("s %s %s" % (setup[0], json.dumps(setup[1])))
+            send("s %s %s" % (setup[0], jstr(setup[1])))
         send("B %d" % pos)
         if expr is None:
             fresh = {"__name__": "__main__", "__builtins__": builtins}
@@ -94,17 +147,23 @@ def _ella():
                 try:
                     compiled = compile(expr, "<test>", "exec", dont_inherit=True)
                 except SyntaxError as e:
-                    compiled = None
-                    bad = "invalid test input: " + "".join(
-                        traceback.format_exception_only(type(e), e))
+                    compiled, bad = None, "invalid test input: " + syntax(e)
                 def run():
                     if compiled is None:
                         raise SyntaxError(bad)
                     exec(compiled, ns)
             result = guarded(run, stdin)
-        send("E %d %s %s" % (pos, result[0], json.dumps(result[1])))
+        send("E %d %s %s" % (pos, result[0], jstr(result[1])))
+        pos += 1
 _ella()
 """
+
+
+def _field(text: str | None) -> bytes:
+    if text is None:
+        return b"-\n"
+    data = text.encode("utf-8", "surrogatepass")
+    return b"%d\n%s" % (len(data), data)
 
 
 class PythonRuntime(Runtime):
@@ -131,6 +190,15 @@ class PythonRuntime(Runtime):
         # -I: isolated (no environment, no user site); -S: no `site` import (nothing to find,
         # and it costs start-up time).
         return ["python", "-I", "-S", "-c", HARNESS]
+
+    def payload(self, code: str, tests: Sequence[TestCase]) -> bytes:
+        """Length-prefixed fields (``<bytes>\\n<data>``, ``-`` for none): code, then per test
+        its expression and its stdin. Parsing it in the guest needs no import."""
+        parts = [_field(code)]
+        for test in tests:
+            parts.append(_field(test.input))
+            parts.append(_field(test.stdin or ""))
+        return b"".join(parts)
 
     def analyze(self, code: str) -> CodeAnalysis:
         return analyze_python(code)

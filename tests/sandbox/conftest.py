@@ -24,7 +24,7 @@ def engine(cache_dir: Path) -> Iterator[Engine]:
     install_javascript(default_runtime_dir())
     messages: list[str] = []
     with Engine(
-        cache_dir, max_workers=2, max_queue=8, warm_instances=2, progress=messages.append
+        cache_dir, max_workers=2, max_queue=32, warm_instances=2, progress=messages.append
     ) as eng:
         eng.prepare()
         eng.progress_messages = messages  # type: ignore[attr-defined]

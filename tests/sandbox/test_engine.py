@@ -169,3 +169,23 @@ def test_per_test_results_carry_the_spec_fields(engine: Engine) -> None:
     assert only.memory_used_bytes > 0
     assert result.total_execution_time_ms >= only.execution_time_ms
     assert result.runtime_version == "3.12.0"
+
+
+def test_concurrent_limits_get_their_own_verdicts(engine: Engine) -> None:
+    # Host-side stops (output limit) and epoch traps (time limit) on parallel instances must not
+    # be confused with each other.
+    cases = [
+        ("javascript", "while (true) console.log('x'.repeat(100));", Verdict.OUTPUT_LIMIT_EXCEEDED),
+        ("javascript", "while (true) {}", Verdict.TIME_LIMIT_EXCEEDED),
+        ("python", "while True:\n    print('x' * 100)\n", Verdict.OUTPUT_LIMIT_EXCEEDED),
+        ("python", "while True:\n    pass\n", Verdict.TIME_LIMIT_EXCEEDED),
+        ("javascript", "console.log(1)", Verdict.ACCEPTED),
+        ("python", "print(1)", Verdict.ACCEPTED),
+    ] * 2
+    futures = [
+        engine.submit(
+            ExecutionRequest(language=lang, code=code, time_limit_ms=400, output_limit_bytes=5000)
+        )
+        for lang, code, _ in cases
+    ]
+    assert [f.result().verdict for f in futures] == [expected for _, _, expected in cases]

@@ -125,6 +125,7 @@ def test_runtime_error_has_a_traceback(run: Runner) -> None:
     assert "ZeroDivisionError" in first.error
     assert 'File "<solution>", line 2, in div' in first.error
     assert "_ella" not in first.error  # harness frames are hidden
+    assert "    return a / b\n" in first.error  # the candidate's own source line
     assert second.verdict is Verdict.ACCEPTED
     assert result.instances == 1
 
@@ -284,3 +285,28 @@ def test_no_tests_runs_the_program_once(run: Runner) -> None:
     result = run("print('hello')\n")
     assert result.verdict is Verdict.ACCEPTED
     assert [r.output for r in result.results] == ["hello\n"]
+
+
+def test_error_messages_survive_any_characters(run: Runner) -> None:
+    result = run(
+        "raise ValueError('tab\\there \\x01 \\u00fcn\\u00efc\\u00f6de \"quoted\" \\\\ back')\n"
+    )
+    error = result.results[0].error or ""
+    assert 'ValueError: tab\there \x01 \u00fcn\u00efc\u00f6de "quoted" \\ back' in error
+
+
+def test_recursion_traceback_is_collapsed(run: Runner) -> None:
+    result = run("def down(n):\n    return down(n + 1)\ndown(0)\n")
+    error = result.results[0].error or ""
+    assert "RecursionError" in error
+    assert "[Previous line repeated" in error
+    assert error.count("\n") < 20
+
+
+def test_syntax_error_points_at_the_line(run: Runner) -> None:
+    result = run("x = 1\nif x == 1\n    print(x)\n")
+    assert result.verdict is Verdict.COMPILATION_ERROR
+    assert result.compile_error is not None
+    assert 'File "<solution>", line 2' in result.compile_error
+    assert "if x == 1" in result.compile_error
+    assert "^" in result.compile_error
