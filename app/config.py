@@ -20,10 +20,6 @@ class AppConfig:
     block_paste: bool = False
     self_test: bool = False
 
-    @property
-    def cache_dir(self) -> Path:
-        return self.data_dir / "cache"
-
 
 def parser(prog: str = "ella-app") -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description="EllaAI: take an assessment")

@@ -1,28 +1,25 @@
 """The composition root of the windows: builds the adapters, hands them to `ui`, runs Qt.
 
-Seams (see the module docstrings of the adapters): the attempt is kept by `app.demo`'s local
-service until `sync`'s journal, engine and SDK land; sample tests run in `app.interim_sandbox`
-until `sandbox` lands; the system check's preview uses `app.checks.VisionFeed`. During a proctored
-attempt the real `proctoring.Proctor` runs (`app.proctoring_link`) and its events are journaled.
-The windows do not change when an adapter is swapped.
+The candidate window takes the attempt through `app.service` (the journal, the SDK and the sync
+engine of `sync`, with the flow `app.attempt` shares with the headless runner), runs sample tests
+in `sandbox` (`app.samples`) and proctors with `proctoring.Proctor`; the system check's preview
+uses `app.checks.VisionFeed`. The proctor's review window reads the server through `app.review`.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 from PySide6.QtWidgets import QApplication
 
 from app import config as app_config
+from app.attempt import Connection
 from app.checks import MachineChecks, VisionFeed
-from app.demo import DemoReviewService, LocalCandidateService
-from app.interim_sandbox import InterimPythonRunner
-from app.proctoring_link import ProctoredService, ProctorSink
+from app.review import ServerReviewService
+from app.samples import LocalSandbox
+from app.service import ProctorSink, SyncedCandidateService
 from ui.candidate import CandidateWindow
 from ui.review import ReviewWindow
 from ui.tasks import TaskManager
@@ -55,21 +52,29 @@ def server_probe(base_url: str) -> str:
 @dataclass
 class Candidate:
     window: CandidateWindow
-    service: LocalCandidateService
-    proctored: ProctoredService
+    service: SyncedCandidateService
     checks: MachineChecks
     tasks: TaskManager
-    runner: InterimPythonRunner
+
+    def close(self) -> None:
+        self.checks.stop_preview()
+        self.service.close()
 
 
 def build_candidate(cfg: app_config.AppConfig, tasks: TaskManager) -> Candidate:
-    runner = InterimPythonRunner(cfg.cache_dir)
-    local = LocalCandidateService(cfg.data_dir, runner, block_paste=cfg.block_paste)
-    service = ProctoredService(local, video=cfg.video, camera=cfg.camera)
+    sandbox = LocalSandbox()
+    service = SyncedCandidateService(
+        Connection.open(cfg.server, cfg.data_dir),
+        cfg.server,
+        sandbox,
+        video=cfg.video,
+        camera=cfg.camera,
+        block_paste=cfg.block_paste,
+    )
     feed = VisionFeed(cfg.video if cfg.video is not None else cfg.camera)
-    checks = MachineChecks(feed=feed, reach=lambda: server_probe(cfg.server), sandbox=runner)
+    checks = MachineChecks(feed=feed, reach=lambda: server_probe(cfg.server), sandbox=sandbox)
     window = CandidateWindow(service, checks, tasks, sink=ProctorSink(service))
-    return Candidate(window, local, service, checks, tasks, runner)
+    return Candidate(window, service, checks, tasks)
 
 
 def candidate_main(argv: list[str]) -> int:
@@ -83,6 +88,7 @@ def candidate_main(argv: list[str]) -> int:
     candidate.window.begin(cfg.invite)
     code = app.exec()
     tasks.shutdown()
+    candidate.close()
     return code
 
 
@@ -95,30 +101,11 @@ def review_main(argv: list[str]) -> int:
     args = p.parse_args(argv)
     app = qt_app(args.theme)
     tasks = TaskManager(app)
-    window = ReviewWindow(DemoReviewService(snapshot=demo_snapshot), tasks)
+    service = ServerReviewService(args.server.rstrip("/"))
+    window = ReviewWindow(service, tasks)
     window.resize(1200, 800)
     window.show()
     code = app.exec()
     tasks.shutdown()
+    service.close()
     return code
-
-
-def demo_snapshot(_caption: str) -> bytes:
-    """A JPEG for a made-up event: the astronaut (scikit-image) if installed, else a grey card."""
-    import cv2
-    import numpy as np
-
-    try:
-        from skimage import data
-
-        astronaut: Callable[[], Any] = data.astronaut
-        image = cv2.cvtColor(astronaut(), cv2.COLOR_RGB2BGR)
-    except ImportError:
-        image = np.full((480, 640, 3), 90, np.uint8)
-    image = cv2.resize(image, (320, 240))
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
-    return bytes(buf) if ok else b""
-
-
-def data_path(name: str) -> Path:
-    return Path(__file__).resolve().parent / name

@@ -20,17 +20,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from proctoring.config import ProctoringConfig
-from proctoring.proctor import Proctor
-from proctoring.sources import VideoFileSource
-from sync.client import EllaAI
-from sync.engine import SyncEngine
+from app.attempt import Connection, finish, start_attempt, start_proctoring
 from sync.errors import EllaAIError
-from sync.journal import AttemptRecord, Journal
+from sync.journal import AttemptRecord
 
 DEFAULT_DATA_DIR = Path.home() / ".ellaai" / "headless"
-TOKENS_KEY = "tokens"
-USER_KEY = "user"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,16 +67,6 @@ def main(argv: list[str]) -> int:
     return 0
 
 
-def api_url(server: str) -> str:
-    base = server.rstrip("/")
-    return base if base.endswith(("/api", "/v1")) else f"{base}/api"
-
-
-def invite_token(invite: str) -> str:
-    """The token alone, from a token or an invitation link (`.../take/<id>?token=...`)."""
-    return invite.split("token=", 1)[1].split("&", 1)[0] if "token=" in invite else invite
-
-
 def take(
     *,
     server: str,
@@ -92,30 +76,21 @@ def take(
     data_dir: Path,
     timeout: float,
 ) -> dict[str, Any]:
-    journal = Journal(data_dir)
-    stored = journal.get_meta(TOKENS_KEY)
-    client = EllaAI(
-        base_url=api_url(server),
-        token=stored["access"] if stored else None,
-        refresh_token=stored["refresh"] if stored else None,
-        on_tokens=lambda t: journal.set_meta(
-            TOKENS_KEY, {"access": t.access, "refresh": t.refresh}
-        ),
-    )
-    engine = SyncEngine(journal, client)
+    conn = Connection.open(server, data_dir)
+    journal, engine = conn.journal, conn.engine
     try:
-        attempt = journal.attempt() or _start(journal, client, invite)
+        attempt = journal.attempt() or start_attempt(conn, invite)
         engine.track(attempt.id)
         engine.start()
         session_id = attempt.session_id
         if attempt.status == "in_progress":
-            session_id = _proctor_and_answer(journal, engine, attempt, answers, video)
+            session_id = _proctor_and_answer(conn, attempt, answers, video)
         if not engine.flush(timeout):
             raise EllaAIError(
                 f"{journal.pending_count()} changes could not be sent in {timeout:.0f} s; "
                 "run the command again to carry on"
             )
-        result = client.assessments.get_attempt_result(attempt.id)
+        result = conn.client.assessments.get_attempt_result(attempt.id)
         journal.set_attempt_status(attempt.id, "completed", None)
         return {
             **result,
@@ -125,54 +100,24 @@ def take(
             "outbox": journal.outbox_status(),
         }
     finally:
-        engine.stop()
-        client.close()
-        journal.close()
-
-
-def _start(journal: Journal, client: EllaAI, invite: str) -> AttemptRecord:
-    """Sign in (once: the invitation is single-use) and start, keeping what resuming needs."""
-    user = journal.get_meta(USER_KEY)
-    if user is None:
-        client.auth.login(invite_token=invite_token(invite))
-        user = client.auth.me()
-        journal.set_meta(USER_KEY, user)
-    assessment_id = user.get("assessmentId")
-    if not assessment_id:
-        raise EllaAIError("this sign-in is not a candidate's invitation")
-    return journal.store_attempt(assessment_id, client.assessments.start(assessment_id))
+        conn.close()
 
 
 def _proctor_and_answer(
-    journal: Journal,
-    engine: SyncEngine,
-    attempt: AttemptRecord,
-    answers: dict[str, Any],
-    video: Path | None,
+    conn: Connection, attempt: AttemptRecord, answers: dict[str, Any], video: Path | None
 ) -> str:
-    settings = {"recordVideo": video is not None, "detectFaceMovement": True}
-    session_id = journal.open_session(attempt, settings)
-    proctor = Proctor(
-        session_id,
-        ProctoringConfig.for_assessment(settings),
-        camera=None,
-        source=VideoFileSource(video) if video else None,
-    )
-
-    journal.follow(proctor.session, engine.wake)
-    proctor.start()
+    proctor = start_proctoring(conn, attempt, video=video, camera=None)
     try:
-        latest = {a["questionId"]: a["answer"] for a in journal.answers(attempt.id)}
+        latest = {a["questionId"]: a["answer"] for a in conn.journal.answers(attempt.id)}
         for question_id, answer in answers.items():
             if latest.get(question_id) != answer:  # a resumed run does not save twice
-                journal.save_answer(attempt, question_id, answer)
-                engine.wake()
+                conn.journal.save_answer(attempt, question_id, answer)
+                conn.engine.wake()
         if proctor.worker is not None:
             while proctor.worker.status == "running":
                 time.sleep(0.1)
-    finally:
-        proctor.stop()
-    journal.end_session(session_id)
-    journal.complete(attempt)
-    engine.wake()
-    return session_id
+    except BaseException:
+        proctor.stop()  # not submitted: a run again carries on
+        raise
+    finish(conn, attempt, proctor)
+    return proctor.session.session_id

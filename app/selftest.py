@@ -1,17 +1,15 @@
 """``ella-app --self-test``: prove a bundle (or a checkout) carries what it needs, then exit.
 
-Loads the Qt platform plugin (a window is created and painted), the sandbox runtime (compiled or
-read from the cache, then one trivial program run), and the face models (mediapipe's detector
-built and run on one frame). Prints one line per part; exit status 0 only when all load.
+Loads the Qt platform plugin (a window is created and painted), the sandbox's Python and
+JavaScript runtimes (compiled or read from the cache, then one trivial program each), and the face
+models (mediapipe's detector built and run on one frame). Prints one line per part; exit status
+0 only when all load.
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import time
-from collections.abc import Callable
-from pathlib import Path
 
 from app import config as app_config
 
@@ -38,25 +36,30 @@ def _faces() -> str:
     return "face detection model loaded"
 
 
-def _sandbox(cache: Path) -> Callable[[], str]:
-    def check() -> str:
-        from app.interim_sandbox import InterimPythonRunner
-        from ui.ports import SampleTest, Verdict
+def _sandbox() -> str:
+    from app.samples import LocalSandbox
+    from ui.ports import SampleTest, Verdict
 
-        runner = InterimPythonRunner(cache)
-        report = runner.run("python", "def f():\n    return 42\n", (SampleTest("t", "f()", "42"),))
-        assert report.outcomes and report.outcomes[0].verdict is Verdict.PASSED, report
-        return "python runtime ran a test"
-
-    return check
+    sandbox = LocalSandbox()
+    try:
+        ran = []
+        for language, code, call in (
+            ("python", "def f():\n    return 42\n", "f()"),
+            ("javascript", "function f() { return 42; }", "f()"),
+        ):
+            report = sandbox.run(language, code, (SampleTest("t", call, "42"),))
+            assert report.outcomes and report.outcomes[0].verdict is Verdict.ACCEPTED, report
+            ran.append(language)
+    finally:
+        sandbox.close()
+    return " and ".join(ran) + " runtimes ran a test"
 
 
 def main(argv: list[str]) -> int:
     args = [a for a in argv if a != "--self-test"]
-    cfg = app_config.parse(args)
-    cache = cfg.cache_dir if cfg.data_dir.exists() else Path(tempfile.mkdtemp()) / "cache"
+    app_config.parse(args)  # the same options as the app; none changes what is checked
     failed = False
-    for name, check in (("qt", _qt), ("faces", _faces), ("sandbox", _sandbox(cache))):
+    for name, check in (("qt", _qt), ("faces", _faces), ("sandbox", _sandbox)):
         started = time.monotonic()
         try:
             detail = check()

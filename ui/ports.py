@@ -71,8 +71,9 @@ class Choice:
 @dataclass(frozen=True)
 class SampleTest:
     name: str
-    input: str
+    input: str | None  # an expression to evaluate, or None: the program reads ``stdin``
     expected: str
+    stdin: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,10 +120,16 @@ class Attempt:
 
 
 class Verdict(StrEnum):
-    PASSED = "passed"
-    FAILED = "failed"
-    ERROR = "error"
-    TIMEOUT = "timeout"
+    """The sandbox's verdicts, the same the server grades with."""
+
+    ACCEPTED = "accepted"
+    WRONG_ANSWER = "wrong_answer"
+    TIME_LIMIT_EXCEEDED = "time_limit_exceeded"
+    MEMORY_LIMIT_EXCEEDED = "memory_limit_exceeded"
+    OUTPUT_LIMIT_EXCEEDED = "output_limit_exceeded"
+    RUNTIME_ERROR = "runtime_error"
+    COMPILATION_ERROR = "compilation_error"
+    INTERNAL_ERROR = "internal_error"
 
 
 @dataclass(frozen=True)
@@ -142,7 +149,7 @@ class RunReport:
 
     @property
     def passed(self) -> int:
-        return sum(o.verdict is Verdict.PASSED for o in self.outcomes)
+        return sum(o.verdict is Verdict.ACCEPTED for o in self.outcomes)
 
 
 class SyncState(StrEnum):
@@ -171,6 +178,9 @@ class Result:
     max_score: float = 0.0
     percentage: float = 0.0
     breakdown: tuple[ScoreLine, ...] = ()
+    # False: submitted on this computer, not yet on the server (offline); it is sent when the
+    # connection is back, by this run of the app or the next
+    sent: bool = True
 
 
 class CandidateService(Protocol):

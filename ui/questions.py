@@ -129,10 +129,14 @@ class FreeTextView(QuestionView):
 
 
 _VERDICT_STYLE = {
-    Verdict.PASSED: ("✔ passed", OK_COLOR),
-    Verdict.FAILED: ("✘ failed", FAIL_COLOR),
-    Verdict.ERROR: ("✘ error", FAIL_COLOR),
-    Verdict.TIMEOUT: ("⏱ time limit", WARN_COLOR),
+    Verdict.ACCEPTED: ("✔ passed", OK_COLOR),
+    Verdict.WRONG_ANSWER: ("✘ wrong answer", FAIL_COLOR),
+    Verdict.TIME_LIMIT_EXCEEDED: ("⏱ time limit", WARN_COLOR),
+    Verdict.MEMORY_LIMIT_EXCEEDED: ("✘ memory limit", WARN_COLOR),
+    Verdict.OUTPUT_LIMIT_EXCEEDED: ("✘ output limit", WARN_COLOR),
+    Verdict.RUNTIME_ERROR: ("✘ runtime error", FAIL_COLOR),
+    Verdict.COMPILATION_ERROR: ("✘ does not compile", FAIL_COLOR),
+    Verdict.INTERNAL_ERROR: ("✘ could not run", FAIL_COLOR),
 }
 
 

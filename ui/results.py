@@ -47,7 +47,14 @@ class ResultsPage(QWidget):
 
     def show_result(self, result: Result) -> None:
         self.breakdown.clear()
-        if not result.shown:
+        if not result.sent:
+            self.summary.setText(
+                "Your answers are submitted and saved on this computer, but the server cannot "
+                "be reached right now. They are sent as soon as the connection is back: keep "
+                "the app open, or open it again later."
+            )
+            self.breakdown.hide()
+        elif not result.shown:
             self.summary.setText(
                 "Thank you. Your answers were submitted; the company will contact you "
                 "about the next steps."

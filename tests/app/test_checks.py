@@ -4,7 +4,7 @@ import threading
 from pathlib import Path
 
 from app.checks import MachineChecks, VisionFeed
-from app.demo import demo_invitation
+from tests.ui.local_service import demo_invitation
 from ui.ports import CheckStatus
 
 

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from app.demo import LocalCandidateService
 from tests.ui.fakes import FakeChecks, FakeRunner, RecordingSink
+from tests.ui.local_service import LocalCandidateService
 from ui import errors
 from ui.candidate import CandidateWindow
 from ui.tasks import TaskManager

@@ -68,7 +68,7 @@ class FakeRunner:
         if "syntax error" in code:
             return RunReport((), error="SyntaxError: invalid syntax (solution, line 1)")
         return RunReport(tuple(
-            TestOutcome(t.name, Verdict.PASSED if "return" in code else Verdict.FAILED,
+            TestOutcome(t.name, Verdict.ACCEPTED if "return" in code else Verdict.WRONG_ANSWER,
                         t.expected, t.expected if "return" in code else "None")
             for t in tests
         ))  # fmt: skip

@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
-from app.demo import LocalCandidateService
 from tests.ui.fakes import FakeChecks
+from tests.ui.local_service import LocalCandidateService
 from ui.candidate import CandidateWindow
 from ui.ports import CheckStatus, SyncState
 from ui.questions import CodingView, FreeTextView, MultipleChoiceView

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from app.demo import DemoReviewService
+from tests.ui.local_service import DemoReviewService
 from ui.review import ReviewWindow
 
 

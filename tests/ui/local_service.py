@@ -1,9 +1,8 @@
-"""Demo data and in-process adapters: the app without a server, for screenshots, tests and demos.
+"""In-memory ports for the widget tests: made-up invitations, questions and review sessions,
+a network that `set_online` switches, a clock the test moves. The app's real services
+(`app.service`, `app.review`) are tested against the real server in tests/e2e.
 
-`LocalCandidateService` keeps the attempt in a JSON file under the data directory (written
-atomically), so a killed app resumes; it stands in for the `sync` journal and SDK until those land
-in main, and it simulates the network (`set_online`) so the offline banner and catch-up can be
-shown. `DemoReviewService` serves a proctor's view of a few made-up sessions.
+`LocalCandidateService` keeps its attempt in a JSON file so a test can reopen it.
 """
 
 from __future__ import annotations
@@ -18,13 +17,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.service import MONITORED
 from ui.ports import (
     Answer,
     AnswerView,
     Attempt,
     Choice,
     Invitation,
-    Monitored,
     Question,
     Requirements,
     Result,
@@ -45,14 +44,6 @@ from ui.ports import (
 
 DEMO_TOKEN = "demo"
 
-MONITORED = (
-    Monitored("Camera", "To check that you are the one taking the assessment, alone. Frames are "
-              "analysed on this computer; only snapshots of flagged moments are uploaded."),
-    Monitored("Displays", "The assessment runs on one display; connecting another is noted."),
-    Monitored("Leaving the app", "Switching to another window is noted with its duration."),
-    Monitored("Pasting", "The size of text pasted from outside (never its content)."),
-    Monitored("Running applications", "Screen-sharing and remote-control apps must be closed."),
-)  # fmt: skip
 
 QUESTIONS = (
     Question(
@@ -312,22 +303,6 @@ class LocalCandidateService:
             f.flush()
             os.fsync(f.fileno())
         tmp.replace(self._path)
-
-
-class ServiceSink:
-    """Lockdown observations into the attempt's event list (until the proctoring session lands)."""
-
-    def __init__(self, service: LocalCandidateService) -> None:
-        self._service = service
-
-    def focus_changed(self, focused: bool) -> None:
-        self._service.record_event("focus_regained" if focused else "focus_lost", {})
-
-    def displays_changed(self, count: int) -> None:
-        self._service.record_event("display_change", {"displays": count})
-
-    def pasted(self, chars: int, lines: int, *, blocked: bool) -> None:
-        self._service.record_event("paste", {"chars": chars, "lines": lines, "blocked": blocked})
 
 
 # --- proctor review --------------------------------------------------------------------------
