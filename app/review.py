@@ -187,9 +187,7 @@ def _timeline(
 ) -> tuple[TimelineItem, ...]:
     """Start and end events paired into episodes (as `proctoring.events.episodes` does)."""
     ends = {
-        e["data"].get("startSeq"): e
-        for e in events
-        if (e.get("data") or {}).get("phase") == "end"
+        e["data"].get("startSeq"): e for e in events if (e.get("data") or {}).get("phase") == "end"
     }
     items = []
     for e in events:

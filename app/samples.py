@@ -1,4 +1,4 @@
-""""Run sample tests" on this computer in the `sandbox` engine: the server grades with the same
+""" "Run sample tests" on this computer in the `sandbox` engine: the server grades with the same
 engine, so a sample test passes here exactly when it passes there."""
 
 from __future__ import annotations

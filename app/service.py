@@ -276,9 +276,7 @@ class SyncedCandidateService:
         languages = self.conn.journal.get_meta(f"languages:{record.id}") or {}
         self._languages = dict(languages)
         questions = tuple(_question(q) for q in self._questions.values())
-        answers = {
-            qid: _answer(value, languages.get(qid)) for qid, value in latest.items()
-        }
+        answers = {qid: _answer(value, languages.get(qid)) for qid, value in latest.items()}
         stored = self.conn.journal.get_meta(f"position:{record.id}")
         self._position = int(stored) if isinstance(stored, int) else 0
         assessment = self.conn.journal.get_meta(ASSESSMENT_KEY) or {}
