@@ -1,8 +1,11 @@
-"""Every screen as a PNG, under Xvfb, against the demo data: ``python -m scripts.screenshots``.
+"""Every screen as a PNG, under Xvfb, against the real server with demo data:
+``python -m scripts.screenshots``.
 
 Starts Xvfb (and openbox, for real focus behaviour) when there is no display, then runs one child
-process per variant (light at 100%, dark, 125% and 150% scaling): each builds the real windows
-through `app.gui`, drives them like a person would and saves PNGs into ``docs/screenshots/``.
+process per variant (light at 100%, dark, 125% and 150% scaling): each starts the server on a fresh
+SQLite database seeded with `server.demo.seed_demo` (`scripts.demo_server`), builds the real
+windows through `app.gui`, drives them like a person would (the offline screen: the server is
+stopped, then started again) and saves PNGs into ``docs/screenshots/``.
 """
 
 from __future__ import annotations
@@ -95,7 +98,9 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
 
     from app import config as app_config
     from app import gui
-    from app.demo import DemoReviewService
+    from app.review import ServerReviewService
+    from scripts.demo_server import DemoServer
+    from ui.questions import CodingView, FreeTextView, MultipleChoiceView
     from ui.review import ReviewWindow
     from ui.tasks import TaskManager
 
@@ -105,16 +110,15 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     app = gui.qt_app(theme)
     tasks = TaskManager(app)
     work = Path(tempfile.mkdtemp(prefix="ella-shots-"))
+    server = DemoServer(work / "server")
+    demo = server.seed()
+    server.start()
     video = _face_video(work / "face.avi")
     cfg = app_config.AppConfig(
         video=video, data_dir=work / "data", theme="dark" if theme == "dark" else "light",
-        server="http://127.0.0.1:9",  # nothing listens: the network check shows its warning
+        server=server.url, invite=demo["invite token"],
     )  # fmt: skip
-    # the sandbox cache is shared between variants so only the first compiles
-    cfg_cache = ROOT / ".pytest_cache" / "d" / "sandbox-cache"
-    cfg_cache.mkdir(parents=True, exist_ok=True)
     candidate = gui.build_candidate(cfg, tasks)
-    candidate.runner._cache = cfg_cache / candidate.runner._cache.name
     w = candidate.window
     w.resize(*SIZE)
     w.show()
@@ -141,7 +145,7 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
 
     w.begin()
     until(lambda: w.invite_page.field.isEnabled())
-    w.invite_page.field.setText("https://assess.ellaai.com/take/acme?token=demo")
+    w.invite_page.field.setText(f"{server.url}/take/invitation?token={cfg.invite}")
     if which == "all":
         save(w, "01-invitation")
     w.invite_page.open_button.click()
@@ -159,30 +163,32 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     page.start_button.click()
     until(lambda: w.stack.currentWidget() is w.exam_page)
     exam = w.exam_page
-    from ui.questions import CodingView, FreeTextView, MultipleChoiceView
+    assert exam.attempt is not None
+    titles = [q.title for q in exam.attempt.questions]
 
-    mc = exam.view(0)
+    def show(title: str) -> QWidget:
+        exam.navigator.setCurrentRow(titles.index(title))
+        return exam.view(titles.index(title))
+
+    mc = show("Big-O of dict lookup")
     assert isinstance(mc, MultipleChoiceView)
-    mc.buttons["b"].setChecked(True)
+    mc.buttons["a"].click()
     if which == "all":
         save(w, "04-multiple-choice")
-    exam.navigator.setCurrentRow(2)
-    text = exam.view(2)
+    text = show("Designing a rate limiter")
     assert isinstance(text, FreeTextView)
     text.edit.setPlainText(
-        "Stale reads: a user changes their e-mail and other services keep seeing the old one for "
-        "up to 10 minutes. Invalidate the entry on every write (publish an event), and keep the "
-        "TTL as a safety net."
+        "A token bucket per client in Redis: one key per client holding the tokens and the last "
+        "refill time, refilled and taken in one atomic Lua script, so every server process sees "
+        "the same budget."
     )
     if which == "all":
         save(w, "05-free-text")
-    exam.navigator.setCurrentRow(3)
-    code = exam.view(3)
+    code = show("Fibonacci numbers")
     assert isinstance(code, CodingView)
     code.editor.setPlainText(
-        "def two_sum(nums, target):\n    seen = {}  # value -> index\n"
-        "    for i, n in enumerate(nums):\n        if target - n in seen:\n"
-        "            return [seen[target - n], i]\n        seen[n] = i\n"
+        "def fibonacci(n):\n    a, b = 0, 1\n    for _ in range(n):\n        a, b = b, a + b\n"
+        "    return a\n"
     )
     code.run_button.click()
     until(lambda: code.run_button.isEnabled(), 300)
@@ -190,31 +196,40 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     save(w, "06-code-editor")
     if which != "all":
         w.close()
+        candidate.close()
+        server.stop()
         return
-    candidate.service.set_online(False)
+    server.stop()  # the network is gone
     code.editor.moveCursor(code.editor.textCursor().MoveOperation.End)
-    code.editor.insertPlainText("    return []\n")
-    until(lambda: "Offline" in exam.sync.text(), 10)
+    code.editor.insertPlainText("\n# iterative: O(n) time, O(1) space\n")
+    until(lambda: "Offline" in exam.sync.text(), 30)
     save(w, "07-offline")
-    candidate.service.set_online(True)
-    until(lambda: not exam.offline_banner.isVisible())
-    # the 5-minute warning, as the countdown would show it
-    candidate.service._state.deadline_wall = time.time() + 299  # type: ignore[union-attr]
+    server.start()
+    until(lambda: not exam.offline_banner.isVisible(), 60)
+    until(lambda: exam.sync.text() == "● All changes saved", 60)
+    # the 5-minute warning, as the countdown shows it: the server's clock moved 55 minutes on
+    engine = candidate.service.conn.engine
+    engine.stop()
+    engine.clock.offset += candidate.service.seconds_remaining() - 299
     exam.tick()
     save(w, "08-five-minutes-left")
+    engine.clock.offset = 0.0
+    engine.start()
     exam.confirm_complete()
     settle()
     save(exam.confirm_box, "09-complete-confirmation")
     exam.confirm_box.done(int(exam.confirm_box.StandardButton.Yes))
-    until(lambda: w.stack.currentWidget() is w.results_page)
+    until(lambda: w.stack.currentWidget() is w.results_page, 60)
     save(w, "10-results")
     w.close()
+    candidate.close()
 
-    review = ReviewWindow(DemoReviewService(snapshot=gui.demo_snapshot), tasks)
+    service = ServerReviewService(server.url)
+    review = ReviewWindow(service, tasks)
     review.resize(*SIZE)
     review.show()
-    review.login_page.email.setText("pat.proctor@acme.example")
-    review.login_page.password.setText("proctor")
+    review.login_page.email.setText(demo["recruiter"].split(" / ")[0])
+    review.login_page.password.setText(demo["recruiter"].split(" / ")[1])
     save(review, "11-proctor-sign-in")
     review.login_page.button.click()
     until(lambda: review.list_page.model.rowCount() > 0)
@@ -224,16 +239,17 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     until(lambda: review.stack.currentWidget() is review.session_page)
     sp = review.session_page
     sp.timeline.setFocus()
-    for _ in range(3):
-        sp.timeline._select(sp.timeline.current + 1)
+    sp.timeline._select(min(2, len(sp.timeline.items) - 1))
     save(review, "13-proctor-session")
     sp.tabs.setCurrentIndex(1)
-    sp.note.setText("Second person visible at 28:40; asked the candidate to retake.")
-    sp.flag_button.click()
-    until(lambda: "Flagged" in sp.status.text())
-    save(review, "14-proctor-flagged")
+    sp.note.setText("Looked away twice; the camera shows one person throughout. Cleared.")
+    sp.clear_button.click()
+    until(lambda: "Cleared" in sp.status.text())
+    save(review, "14-proctor-reviewed")
     review.close()
+    service.close()
     tasks.shutdown()
+    server.stop()
 
 
 def _face_video(path: Path, frames: int = 20) -> Path:

@@ -6,8 +6,9 @@ page from the server's answer, and the proctor's review of the session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
@@ -46,7 +47,7 @@ def demo(live_server: LiveServer) -> DemoData:
 
 
 @pytest.fixture
-def open_app(qtbot, tasks, face_video) -> Iterator:
+def open_app(qtbot, tasks, face_video) -> Iterator[Callable[[str, Path], Candidate]]:
     """`open_app(server, data_dir)`: the app as `ella-app --server URL --video FILE` builds it;
     closed at teardown (or earlier by the test)."""
     built: list[Candidate] = []
@@ -127,7 +128,7 @@ def test_take_the_assessment_then_review_it(qtbot, tasks, live_server, demo, ope
     js.editor.setPlainText("function sumArray(numbers) {\n  return numbers.length;\n}\n")
     js.run_button.click()
     qtbot.waitUntil(lambda: js.results.topLevelItemCount() == 2, timeout=60_000)
-    verdicts = [js.results.topLevelItem(i).text(1) for i in range(2)]
+    verdicts = [item.text(1) for i in range(2) if (item := js.results.topLevelItem(i))]
     assert verdicts == ["✘ wrong answer", "✔ passed"], verdicts
     js.editor.setPlainText(
         "function sumArray(numbers) {\n  return numbers.reduce((a, b) => a + b, 0);\n}\n"
@@ -191,7 +192,9 @@ def test_offline_and_back_then_resume_after_the_app_is_gone(
     c = open_app(proxy.url, data_dir)
     through_the_checks(qtbot, c, demo.invite_token)
     exam = c.window.exam_page
-    attempt_id = c.service.conn.journal.attempt().id  # type: ignore[union-attr]
+    record = c.service.conn.journal.attempt()
+    assert record is not None
+    attempt_id = record.id
 
     proxy.go_offline()
     qtbot.waitUntil(lambda: exam.offline_banner.isVisible(), timeout=20_000)
@@ -242,5 +245,5 @@ def test_offline_and_back_then_resume_after_the_app_is_gone(
     proxy.close()
 
 
-def index_id(attempt: dict, title: str) -> str:
-    return next(q["id"] for q in attempt["questions"] if q["title"] == title)
+def index_id(attempt: dict[str, Any], title: str) -> str:
+    return str(next(q["id"] for q in attempt["questions"] if q["title"] == title))
