@@ -3,17 +3,25 @@ engine, so a sample test passes here exactly when it passes there."""
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from sandbox import Engine, ExecutionRequest, ExecutionResult, TestCase
 from ui.ports import RunReport, SampleTest, TestOutcome, Verdict
 
 
+def _engine() -> Engine:
+    """The bundle carries the runtimes that no package ships in ``sandbox-runtimes/``."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    return Engine(runtime_dir=Path(bundle) / "sandbox-runtimes" if bundle else None)
+
+
 class LocalSandbox:
     """One engine per process, created on first use (loading wasmtime takes a moment)."""
 
-    def __init__(self, factory: Callable[[], Engine] = Engine) -> None:
+    def __init__(self, factory: Callable[[], Engine] = _engine) -> None:
         self._factory = factory
         self._engine: Engine | None = None
         self._lock = threading.Lock()

@@ -28,9 +28,3 @@ def empty_video(tmp_path_factory) -> Path:
     from skimage import data
 
     return write_video(tmp_path_factory.mktemp("video") / "coffee.avi", data.coffee())
-
-
-@pytest.fixture(scope="session")
-def sandbox_cache(request) -> Path:
-    # compiling the runtime takes 3-40 s; keep it across runs, as the app keeps it across starts
-    return Path(request.config.cache.mkdir("sandbox-cache"))

@@ -11,11 +11,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_self_test_of_the_checkout(tmp_path, sandbox_cache):
+def test_self_test_of_the_checkout(tmp_path):
     data = tmp_path / "data"
-    (data / "cache").mkdir(parents=True)
-    for f in sandbox_cache.iterdir():  # reuse the compiled runtime
-        (data / "cache" / f.name).symlink_to(f)
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     out = subprocess.run(
         [sys.executable, "-m", "app", "--self-test", "--data-dir", str(data)],
