@@ -212,11 +212,10 @@ def _timeline(
 def _explanation(
     summary: SessionSummary, risk: dict[str, Any], integrity: dict[str, Any]
 ) -> tuple[str, ...]:
-    lines = [f"Risk {summary.risk_score:.2f} ({summary.risk_level})."]
-    if risk.get("summary"):
-        lines.append(str(risk["summary"]))
+    total = float(risk.get("totalPoints") or 0.0)
+    lines = [f"Risk {summary.risk_score:.2f} ({summary.risk_level}) from {total:.2f} points."]
     by_type = sorted((risk.get("byType") or {}).items(), key=lambda kv: -float(kv[1]))
-    lines += [f"{_label(kind, 0)}: {float(points):.2f} points" for kind, points in by_type]
+    lines += [f"{_label(kind, 0)}: +{float(points):.2f} points" for kind, points in by_type]
     if integrity and not integrity.get("chainIntact", True):
         lines.append(
             f"The event chain is not intact ({len(integrity.get('breaks') or [])} breaks): "

@@ -288,8 +288,8 @@ class TimelineWidget(QWidget):
         return self.sizeHint()
 
     def _geometry(self) -> tuple[float, float, float]:
-        left = float(max((self.fontMetrics().horizontalAdvance(t) for t in self._lanes()),
-                         default=40) + 16)  # fmt: skip
+        left = float(max((self.fontMetrics().horizontalAdvance(_lane_name(t))
+                          for t in self._lanes()), default=40) + 24)  # fmt: skip
         right = self.width() - self.fontMetrics().horizontalAdvance("999m") - 4
         return left, float(right), float(self.fontMetrics().height() + 8)
 
@@ -310,7 +310,7 @@ class TimelineWidget(QWidget):
         for row, name in enumerate(self._lanes()):
             p.setPen(text)
             align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
-            p.drawText(QRectF(4, 6 + row * lane, left - 8, lane), int(align), name)
+            p.drawText(QRectF(4, 6 + row * lane, left - 12, lane), int(align), _lane_name(name))
         axis_y = 6 + len(self._lanes()) * lane + 4
         p.setPen(QPen(pal.color(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text), 1))
         p.drawLine(QPointF(left, axis_y), QPointF(right, axis_y))
@@ -594,3 +594,7 @@ class ReviewWindow(QMainWindow):
     def _to_list(self) -> None:
         self.stack.setCurrentWidget(self.list_page)
         self.refresh()
+
+
+def _lane_name(event_type: str) -> str:
+    return event_type.replace("_", " ").capitalize()
