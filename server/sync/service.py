@@ -56,6 +56,7 @@ from server.sync.models import SyncDevice, SyncEntry
 
 PUSH_ADAPTER: TypeAdapter[PushRequest] = TypeAdapter(PushRequest)
 ENTRY_ADAPTER: TypeAdapter[Entry] = TypeAdapter(Entry)
+_RAW_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 def parse_push(body: bytes) -> tuple[PushRequest, list[EntryResult]]:
@@ -84,9 +85,6 @@ def parse_push(body: bytes) -> tuple[PushRequest, list[EntryResult]]:
         schema_version=envelope["schemaVersion"], device_id=envelope["deviceId"], entries=entries
     )
     return request, rejected
-
-
-_RAW_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 def _is_envelope_ok(error: ValidationError) -> bool:

@@ -15,8 +15,8 @@ def assessment_for(client, company) -> tuple[str, str]:
     return assessment_id, builders.candidate(client, company.manager, email)
 
 
-def open_session(client, caller: Caller, company=None, **body) -> str:
-    assessment_id, candidate_id = assessment_for(client, company) if company else ("", "")
+def open_session(client, caller: Caller, company, **body) -> str:
+    assessment_id, candidate_id = assessment_for(client, company)
     payload = {
         "assessmentId": assessment_id,
         "candidateId": candidate_id,
