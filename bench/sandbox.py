@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -55,11 +56,18 @@ def _native_one(program: str) -> bool:
     return completed.returncode == 0
 
 
-def run_native(programs: list[str], workers: int) -> tuple[int, float]:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_native(programs: list[str], workers: int) -> tuple[int, float, float]:
+    """Pass count, wall seconds, CPU seconds of the subprocesses."""
+    cpu = _children_cpu()
     started = time.perf_counter()
     with ThreadPoolExecutor(workers) as pool:
         passed = sum(pool.map(_native_one, programs))
-    return passed, time.perf_counter() - started
+    return passed, time.perf_counter() - started, _children_cpu() - cpu
 
 
 def _wait_warm(engine: Engine, seconds: float = 2.0) -> None:
@@ -69,11 +77,13 @@ def _wait_warm(engine: Engine, seconds: float = 2.0) -> None:
 
 def run_sandbox(
     cache: Path, programs: list[str], workers: int, warm: int
-) -> tuple[int, float, list[str]]:
+) -> tuple[int, float, float, list[str]]:
+    """Pass count, wall seconds, CPU seconds of this process (every thread), failures."""
     failures: list[str] = []
     with Engine(cache, max_workers=workers, max_queue=len(programs), warm_instances=warm) as engine:
         engine.prepare(["python"])
         _wait_warm(engine)
+        cpu = time.process_time()
         started = time.perf_counter()
         futures = [
             engine.submit(
@@ -83,10 +93,11 @@ def run_sandbox(
         ]
         results = [f.result() for f in futures]
         elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
     for result in results:
         if result.verdict is not Verdict.ACCEPTED:
             failures.append(f"{result.verdict}: {(result.results[0].error or '')[-200:]}")
-    return len(programs) - len(failures), elapsed, failures
+    return len(programs) - len(failures), elapsed, cpu, failures
 
 
 def humaneval(cache: Path, worker_counts: list[int], warm: int) -> None:
@@ -95,22 +106,26 @@ def humaneval(cache: Path, worker_counts: list[int], warm: int) -> None:
     print(f"HumanEval: {len(programs)} canonical solutions + check(), one submission each")
     rows = []
     for workers in worker_counts:
-        native_pass, native_s = run_native(programs, workers)
-        sandbox_pass, sandbox_s, failures = run_sandbox(cache, programs, workers, warm)
-        rows.append((workers, native_pass, native_s, sandbox_pass, sandbox_s))
+        n_pass, n_s, n_cpu = run_native(programs, workers)
+        s_pass, s_s, s_cpu, failures = run_sandbox(cache, programs, workers, warm)
+        rows.append((workers, n_pass, n_s, n_cpu, s_pass, s_s, s_cpu))
         for failure in failures[:5]:
             print(f"  sandbox failure: {failure}")
+    total = len(programs)
     print()
-    print("| workers | native pass | native s | sandbox pass | sandbox s | sandbox/native |")
-    print("|---|---|---|---|---|---|")
-    for workers, n_pass, n_s, s_pass, s_s in rows:
-        total = len(programs)
+    print(
+        "| workers | native pass | native wall s | native CPU s | sandbox pass | sandbox wall s "
+        "| sandbox CPU s | wall ratio | CPU ratio |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for workers, n_pass, n_s, n_cpu, s_pass, s_s, s_cpu in rows:
         print(
-            f"| {workers} | {n_pass}/{total} | {n_s:.2f} | {s_pass}/{total} | {s_s:.2f} "
-            f"| {s_s / n_s:.2f}x |"
+            f"| {workers} | {n_pass}/{total} | {n_s:.2f} | {n_cpu:.2f} | {s_pass}/{total} "
+            f"| {s_s:.2f} | {s_cpu:.2f} | {s_s / n_s:.2f}x | {s_cpu / n_cpu:.2f}x |"
         )
     print(
-        f"(sandbox: warm pool of {warm} fresh instance(s) per language; load average "
+        f"(sandbox: warm pool of {warm} fresh instance(s), whose start-up runs on other threads; "
+        f"CPU s = all threads of this process, resp. all native subprocesses; load average "
         f"{os.getloadavg()[0]:.1f} at the end)"
     )
 

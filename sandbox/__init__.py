@@ -9,6 +9,7 @@ Public API::
     engine = Engine(cache_dir=None, *, runtime_dir=None, max_workers=2, max_queue=32,
                     warm_instances=2, maxima=None, progress=None)
     engine.languages() -> list[LanguageInfo]          # GET /api/execution/languages
+    list_languages(runtime_dir=None) -> list[LanguageInfo]   # the same, without an engine
     engine.prepare(languages=None) -> None            # compile/load + warm ahead (blocking)
     engine.execute(request: ExecutionRequest) -> ExecutionResult          # blocking
     await engine.execute_async(request) -> ExecutionResult                # asyncio-friendly
@@ -36,17 +37,38 @@ after a time-out or a crash the remaining tests run in another fresh instance. V
 ``memory_limit_exceeded``, ``output_limit_exceeded``, ``runtime_error``,
 ``compilation_error``, ``internal_error``); ``status`` is ``passed`` only for ``accepted``.
 
+Isolation: every submission gets fresh instances that are never reused for another one; the
+guest has no preopened directories (no host files), no environment, no sockets and no way to
+start processes; it reaches the host only through WASI calls on stdin/stdout/stderr, which the
+host serves itself (:mod:`sandbox.guest`). Instances are started ahead of time (the warm pool)
+so a run usually costs only the candidate's own code. The engine's ``maxima`` cap every
+request; ``clamp_request`` reports what it lowered.
+
+Threads: ``execute`` blocks; the desktop app calls it (and ``prepare``, which compiles the
+runtimes on first use, a few seconds for Python) off the GUI thread; ``progress`` is called on
+the thread that compiles. The server uses ``execute_async`` from its event loop.
+
+Exceptions (:mod:`sandbox.errors`)::
+
+    SandboxError
+    ├── InvalidRequest          malformed request (bad limit string, empty code, too many tests)
+    ├── LanguageNotAvailable    unknown language, or its binary is not installed
+    ├── SandboxBusy             workers and queue full (the server answers 429/503)
+    ├── EngineClosed
+    └── RuntimeSetupError       a runtime binary failed to install, verify or compile
+
+What the candidate's code does is never an exception: it is a verdict.
+
 Value printing of expression tests: see :mod:`sandbox.runtimes.python` and
 :mod:`sandbox.runtimes.javascript`. Runtime binaries and licences: ``sandbox/RUNTIMES.md``.
-Exceptions: :mod:`sandbox.errors` (root :class:`SandboxError`; ``SandboxBusy`` when the pool
-and its queue are full). Compiled modules are cached in ``$ELLAAI_SANDBOX_CACHE`` (default:
+Compiled modules are cached in ``$ELLAAI_SANDBOX_CACHE`` (default:
 the user cache folder); the JavaScript binary is installed by ``python -m sandbox install``.
 """
 
 from __future__ import annotations
 
 from sandbox.compare import Comparison, outputs_match
-from sandbox.engine import Engine
+from sandbox.engine import Engine, list_languages
 from sandbox.errors import (
     EngineClosed,
     InvalidRequest,
@@ -89,6 +111,7 @@ __all__ = [
     "Verdict",
     "clamp_request",
     "format_bytes",
+    "list_languages",
     "outputs_match",
     "parse_memory_limit",
 ]

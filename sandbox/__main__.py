@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sandbox.engine import Engine
+from sandbox.engine import Engine, list_languages
 from sandbox.errors import SandboxError
 from sandbox.install import install_javascript
 
@@ -23,10 +23,9 @@ def main(argv: list[str] | None = None) -> int:
             path = install_javascript(force=args.force)
             print(f"JavaScript runtime installed: {path}")
         elif args.command == "languages":
-            with Engine(warm_instances=0) as engine:
-                for info in engine.languages():
-                    state = "installed" if info.installed else f"missing: {info.detail}"
-                    print(f"{info.id:<12} {info.version:<28} {info.runtime} ({state})")
+            for info in list_languages():
+                state = "installed" if info.installed else f"missing: {info.detail}"
+                print(f"{info.id:<12} {info.version:<28} {info.runtime} ({state})")
         else:
             with Engine(warm_instances=0, progress=print) as engine:
                 engine.prepare()

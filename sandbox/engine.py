@@ -18,7 +18,7 @@ from sandbox.errors import EngineClosed, LanguageNotAvailable, SandboxBusy
 from sandbox.guest import GuestInstance, Prepared, make_linker
 from sandbox.judge import judge
 from sandbox.limits import Maxima
-from sandbox.models import ExecutionRequest, ExecutionResult, LanguageInfo
+from sandbox.models import ExecutionRequest, ExecutionResult, LanguageInfo, clamp_request
 from sandbox.paths import default_cache_dir, default_runtime_dir
 from sandbox.runtimes import Runtime, default_runtimes
 from sandbox.ticker import EpochTicker
@@ -27,6 +27,32 @@ log = logging.getLogger(__name__)
 
 # Part of the compiled-module cache key: change it whenever the wasmtime.Config below changes.
 _CONFIG_ID = "epoch_interruption=1;cranelift_opt_level=speed;max_wasm_stack=default"
+
+
+def language_infos(runtimes: Sequence[Runtime]) -> list[LanguageInfo]:
+    """What ``runtimes`` offer, installed or not (no engine, no compilation needed)."""
+    infos = []
+    for runtime in runtimes:
+        binary = runtime.locate()
+        infos.append(
+            LanguageInfo(
+                id=runtime.id,
+                name=runtime.name,
+                version=binary.version if binary else "",
+                runtime=runtime.runtime_name,
+                aliases=list(runtime.aliases),
+                file_extension=runtime.file_extension,
+                installed=binary is not None,
+                detail="" if binary else runtime.install_hint(),
+            )
+        )
+    return infos
+
+
+def list_languages(runtime_dir: Path | str | None = None) -> list[LanguageInfo]:
+    """The languages of the default runtimes, without starting an :class:`Engine`."""
+    folder = Path(runtime_dir) if runtime_dir is not None else default_runtime_dir()
+    return language_infos(default_runtimes(folder))
 
 
 class _WarmPool:
@@ -48,7 +74,11 @@ class _WarmPool:
 
     def take(self) -> GuestInstance:
         with self._lock:
-            instance = self._ready.popleft() if self._ready else None
+            instance = None
+            while self._ready and instance is None:
+                candidate = self._ready.popleft()
+                # one that died while waiting (start-up failed) is dropped, not handed out
+                instance = candidate if candidate.alive else None
         if instance is None:
             instance = GuestInstance(self._prepared, self._name)
         self._fill()
@@ -112,22 +142,7 @@ class Engine:
 
     def languages(self) -> list[LanguageInfo]:
         """Every language this engine knows, with its version and whether it is installed."""
-        infos = []
-        for runtime in self._runtimes:
-            binary = runtime.locate()
-            infos.append(
-                LanguageInfo(
-                    id=runtime.id,
-                    name=runtime.name,
-                    version=binary.version if binary else "",
-                    runtime=runtime.runtime_name,
-                    aliases=list(runtime.aliases),
-                    file_extension=runtime.file_extension,
-                    installed=binary is not None,
-                    detail="" if binary else runtime.install_hint(),
-                )
-            )
-        return infos
+        return language_infos(self._runtimes)
 
     def runtime(self, language: str) -> Runtime:
         """The runtime serving ``language`` (its id or an alias)."""
@@ -177,9 +192,14 @@ class Engine:
     # -- running -------------------------------------------------------------------------------
 
     def submit(self, request: ExecutionRequest) -> Future[ExecutionResult]:
-        """Queue ``request``; raises :class:`SandboxBusy` when workers and queue are full."""
+        """Queue ``request``; raises :class:`SandboxBusy` when workers and queue are full.
+
+        The engine's ``maxima`` are hard caps: limits above them are lowered silently (call
+        :func:`clamp_request` first to tell the caller what was lowered); too many tests or
+        too much code raise :class:`InvalidRequest`."""
         if self._closed:
             raise EngineClosed("the sandbox engine is closed")
+        request, _ = clamp_request(request, self.maxima)
         runtime = self.runtime(request.language)
         if runtime.locate() is None:
             raise LanguageNotAvailable(runtime.id, runtime.install_hint())

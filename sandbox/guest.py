@@ -25,6 +25,7 @@ import queue
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 _WASI = "wasi_snapshot_preview1"
 _ESUCCESS = 0
 _EBADF = 8
+_EIO = 29
 
 # Time the harness may spend outside tests (parsing the payload, compiling the code, between
 # tests): bounded so a guest cannot escape the per-test budgets by looping outside a test.
@@ -121,8 +123,8 @@ def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     # A FuncType gets tied to the first engine it is used with: make fresh ones per linker.
     i32 = wasmtime.ValType.i32()
     io_type = wasmtime.FuncType([i32, i32, i32, i32], [i32])
-    linker.define_func(_WASI, "fd_read", io_type, _fd_read, access_caller=True)
-    linker.define_func(_WASI, "fd_write", io_type, _fd_write, access_caller=True)
+    linker.define_func(_WASI, "fd_read", io_type, _guarded(_fd_read), access_caller=True)
+    linker.define_func(_WASI, "fd_write", io_type, _guarded(_fd_write), access_caller=True)
     return linker
 
 
@@ -131,6 +133,25 @@ def _iovecs(
 ) -> list[tuple[int, int]]:
     raw = memory.read(caller, iovs, iovs + 8 * count)
     return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
+
+
+def _guarded(
+    serve: Callable[[wasmtime.Caller, int, int, int, int], int],
+) -> Callable[[wasmtime.Caller, int, int, int, int], int]:
+    """Never let an exception cross into wasmtime (see the module docstring): a bug in the
+    host functions stops the guest with an internal error instead."""
+
+    def host(caller: wasmtime.Caller, fd: int, iovs: int, count: int, out: int) -> int:
+        try:
+            return serve(caller, fd, iovs, count, out)
+        except Exception:
+            log.exception("sandbox host function failed")
+            instance = _current.instance
+            if instance is not None:
+                instance.halt_internal()
+            return _EIO
+
+    return host
 
 
 def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int) -> int:
@@ -217,6 +238,11 @@ class GuestInstance:
             self._jobs.put(job)
         job.done.wait(timeout)
         return job
+
+    @property
+    def alive(self) -> bool:
+        """False once the instance's thread has ended (it can no longer take a job)."""
+        return not self._finished
 
     def discard(self) -> None:
         """Stop an instance that will get no job (engine closing, pool shrinking)."""
@@ -363,6 +389,13 @@ class GuestInstance:
         self._discarded = True  # whatever ends the guest now is expected
         self._deadline(0)
         job.done.set()
+
+    def halt_internal(self) -> None:
+        if self._job is None:
+            self._discarded = True
+            self._deadline(0)
+        else:
+            self._halt(Crash.INTERNAL)
 
     def _halt(self, reason: Crash) -> None:
         """Stop the guest at its next epoch check (see the module docstring)."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,11 +15,14 @@ from sandbox import (
     Engine,
     EngineClosed,
     ExecutionRequest,
+    InvalidRequest,
     LanguageNotAvailable,
+    Maxima,
     SandboxBusy,
     SandboxError,
     TestCase,
     Verdict,
+    list_languages,
 )
 from sandbox.runtimes import JavaScriptRuntime, PythonRuntime
 
@@ -189,3 +194,52 @@ def test_concurrent_limits_get_their_own_verdicts(engine: Engine) -> None:
         for lang, code, _ in cases
     ]
     assert [f.result().verdict for f in futures] == [expected for _, _, expected in cases]
+
+
+def test_a_corrupt_cached_module_is_rebuilt(cache_dir: Path, tmp_path: Path) -> None:
+    (original,) = cache_dir.glob("javascript-*.cwasm")
+    broken = tmp_path / original.name
+    broken.write_bytes(b"not a compiled module")
+    said: list[str] = []
+    with Engine(tmp_path, warm_instances=0, progress=said.append) as eng:
+        result = eng.execute(ExecutionRequest(language="javascript", code="console.log('ok')"))
+    assert result.results[0].output == "ok\n"
+    assert any("Preparing the javascript runtime" in m for m in said)
+    assert broken.read_bytes() != b"not a compiled module"
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_cache_dir_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("ELLAAI_SANDBOX_CACHE", str(tmp_path / "from-env"))
+    with Engine(warm_instances=0) as eng:
+        assert eng.cache_dir == tmp_path / "from-env"
+
+
+def test_command_line_lists_languages() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "sandbox", "languages"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert "python" in completed.stdout
+    assert "javascript" in completed.stdout
+
+
+def test_list_languages_without_an_engine(engine: Engine) -> None:
+    assert list_languages() == engine.languages()
+
+
+def test_engine_maxima_are_hard_caps(cache_dir: Path) -> None:
+    with Engine(cache_dir, warm_instances=0, maxima=Maxima(time_limit_ms=300, test_cases=2)) as eng:
+        result = eng.execute(
+            ExecutionRequest(language="javascript", code="while (true) {}", time_limit_ms=60_000)
+        )
+        assert result.results[0].error == "time limit of 300 ms exceeded"
+        with pytest.raises(InvalidRequest):
+            eng.submit(
+                ExecutionRequest(
+                    language="javascript", code="1", test_cases=[TestCase(stdin="")] * 3
+                )
+            )
