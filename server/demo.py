@@ -144,6 +144,8 @@ class DemoData:
     assessment_id: str
     candidate_id: str
     invite_token: str
+    # question title -> ID, so scripts can answer the demo by what the questions ask
+    question_ids: dict[str, str]
 
 
 def seed_demo(context: ServerContext) -> DemoData:
@@ -175,6 +177,9 @@ def seed_demo(context: ServerContext) -> DemoData:
             assessment_id=assessment_id,
             candidate_id=candidate_id,
             invite_token=token,
+            question_ids={
+                str(body["title"]): qid for body, qid in zip(QUESTIONS, question_ids, strict=True)
+            },
         )
 
 
