@@ -9,6 +9,7 @@ package's heavy imports never slow down another's.
 from __future__ import annotations
 
 BENCHMARKS: dict[str, str] = {
+    "desktop": "bench.desktop",
     "sandbox": "bench.sandbox",
     "proctoring": "bench.proctoring",
 }

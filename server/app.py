@@ -22,10 +22,12 @@ from server.deps import ServerContext, get_actor, limit_actor, limit_client_addr
 from server.execution.router import router as execution_router
 from server.http import RequestContextMiddleware, install_error_handlers, ok
 from server.mail.service import MailboxSender, MailSender
+from server.proctoring.router import router as proctoring_router
 from server.questions.router import router as questions_router
 from server.ratelimit import make_rate_limiter
 from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
 from server.security import Passwords
+from server.sync.router import router as sync_router
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": description}
@@ -57,6 +59,8 @@ def build_api() -> APIRouter:
     protected.include_router(auth_routes.protected)
     protected.include_router(companies_router)
     protected.include_router(admin_router)
+    protected.include_router(proctoring_router)
+    protected.include_router(sync_router)
     protected.include_router(questions_router)
     protected.include_router(assessments_router)
     protected.include_router(attempts_router)

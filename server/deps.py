@@ -42,6 +42,7 @@ from server.permissions import (
 )
 from server.ratelimit import UNLIMITED_PLAN, Decision, Limit, RateLimiter
 from server.security import Passwords, read_access_token
+from server.storage import BlobStore, LocalBlobStore
 
 API_KEY_PREFIX = "ellaai_ak_"
 PLAN_CACHE_SECONDS = 30.0
@@ -130,6 +131,18 @@ def get_db(context: Context) -> Iterator[Session]:
 
 
 DbSession = Annotated[Session, Depends(get_db)]
+
+
+def get_blobs(context: Context) -> BlobStore:
+    """Uploaded media: files under the data directory unless the app was given another store."""
+    blobs = context.extras.get("blobs")
+    if blobs is None:
+        blobs = LocalBlobStore(context.settings.data_dir / "blobs")
+        context.extras["blobs"] = blobs
+    return blobs  # type: ignore[return-value]
+
+
+Blobs = Annotated[BlobStore, Depends(get_blobs)]
 
 
 def client_ip(request: Request) -> str | None:

@@ -49,9 +49,14 @@ def meta(pagination: Pagination | None = None) -> Meta:
     return Meta(timestamp=datetime.now(UTC), request_id=current_request_id(), pagination=pagination)
 
 
+# Held here: a parametrised generic made per call (`Envelope[T]`) is a new class each time once
+# the last one is collected, which cost about a tenth of the server's CPU on small requests.
+_ENVELOPE = Envelope[Any]
+
+
 def ok(data: T, *, pagination: Pagination | None = None) -> Envelope[T]:
     """Wrap a route's result in the spec's envelope."""
-    return Envelope[T](data=data, meta=meta(pagination))
+    return _ENVELOPE(data=data, meta=meta(pagination))
 
 
 def error_response(

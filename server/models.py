@@ -16,7 +16,9 @@ from server.db import Base
 from server.execution.models import Execution
 from server.idempotency.models import IdempotencyKey
 from server.mail.models import MailMessage
+from server.proctoring.models import ProctorEventRecord, ProctorSession
 from server.questions.models import Question, QuestionVersion
+from server.sync.models import SyncDevice, SyncEntry
 
 __all__ = [
     "AnswerRevision",
@@ -38,9 +40,13 @@ __all__ = [
     "InvitationReminder",
     "MailMessage",
     "MemberInvite",
+    "ProctorEventRecord",
+    "ProctorSession",
     "Question",
     "QuestionVersion",
     "RefreshToken",
+    "SyncDevice",
+    "SyncEntry",
     "SystemConfig",
     "User",
 ]

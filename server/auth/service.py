@@ -40,6 +40,7 @@ def session_user(actor: Actor) -> SessionUser:
         company_id=actor.company_id,
         permissions=actor.permissions,
         candidate_id=actor.id if actor.kind == "candidate" else None,
+        assessment_id=actor.assessment_id,
     )
 
 

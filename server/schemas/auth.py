@@ -87,6 +87,8 @@ class SessionUser(OutModel):
     company_id: str | None
     permissions: list[str]
     candidate_id: str | None = None
+    # A candidate's: the assessment their invitation is for (what the desktop app starts).
+    assessment_id: str | None = None
 
 
 class TokenPair(OutModel):

@@ -1,0 +1,308 @@
+"""Sync benchmarks on loopback: offline flush, batch ingest, many candidates at once.
+
+1. 10,000 proctoring events journaled offline, then flushed by the sync engine (target < 3 s).
+2. Ingest through `POST /api/sync/push` in batches of 100 events, several devices pushing at
+   once (target >= 20,000 events/s), on SQLite and, when reachable, PostgreSQL.
+3. 1,000 simulated candidates, each pushing a few events every 2 s and saving an answer now and
+   then (target: p99 < 100 ms, no errors), bounded to `CANDIDATE_SECONDS`.
+
+The server runs as `python -m server serve` in its own process (rate limits off: they would
+throttle a single benchmark caller long before the database does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from proctoring.events import EventChain
+from sync import EllaAI
+from sync.engine import SyncEngine
+from sync.journal import Journal
+from tests.sync.harness import ADMIN_EMAIL, PASSWORD, World, build_world, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
+OFFLINE_EVENTS = 10_000
+INGEST_BATCHES = 400  # x 100 events
+INGEST_DEVICES = 8
+CANDIDATES = 1_000
+CANDIDATE_SECONDS = 20.0
+
+
+@contextmanager
+def server_process(database_url: str | None, data_dir: Path) -> Iterator[str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "ELLA_ENV": "test",
+        "ELLA_SECRET_KEY": "bench-secret-key-that-is-long-enough-0123456789",
+        "ELLA_DATA_DIR": str(data_dir),
+        "ELLA_ADMIN_EMAIL": ADMIN_EMAIL,
+        "ELLA_ADMIN_PASSWORD": PASSWORD,
+        "ELLA_ARGON2_TIME_COST": "1",
+        "ELLA_ARGON2_MEMORY_KIB": "64",
+        "ELLA_RATE_LIMITS_ENABLED": "false",
+    }
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    process = subprocess.Popen(
+        [sys.executable, "-m", "server", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the benchmark server did not start")
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+@contextmanager
+def postgres_database() -> Iterator[str | None]:
+    """A fresh database on the local PostgreSQL, or None when there is none."""
+    import psycopg
+
+    name = f"ellaai_bench_{os.getpid()}"
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError:
+        yield None
+        return
+    try:
+        yield PG_ADMIN.replace("postgresql://", "postgresql+psycopg://").rsplit("/", 1)[0] + (
+            f"/{name}"
+        )
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def candidate_client(world: World, token: str) -> EllaAI:
+    client = EllaAI(base_url=f"{world.server_url}/api")
+    client.auth.login(invite_token=token)
+    return client
+
+
+def open_session(client: EllaAI, world: World) -> tuple[dict[str, Any], str]:
+    attempt = client.assessments.start(world.assessment_id)
+    session = client.proctor.create_session(
+        assessment_id=world.assessment_id,
+        candidate_id=attempt["candidateId"],
+        attempt_id=attempt["attemptId"],
+    )
+    return attempt, session["sessionId"]
+
+
+# --- 1. offline flush -----------------------------------------------------------------------
+
+
+def offline_flush(url: str, workdir: Path) -> list[str]:
+    world = build_world(url, questions=1)
+    (token,) = world.invite()
+    client = candidate_client(world, token)
+    journal = Journal(workdir / "offline")
+    started = client.assessments.start(world.assessment_id)
+    attempt = journal.store_attempt(world.assessment_id, started)
+    session_id = journal.open_session(attempt, {})
+    chain = EventChain(session_id, attempt.expires_at)
+    for i in range(OFFLINE_EVENTS):
+        journal.record_event(session_id, chain.append("paste_detected", "low", i * 0.01, {"i": i}))
+    engine = SyncEngine(journal, client)
+    began = time.perf_counter()
+    engine.sync_once()
+    elapsed = time.perf_counter() - began
+    left = journal.pending_count()
+    journal.close()
+    client.close()
+    world.recruiter.close()
+    verdict = "ok" if elapsed < 3 and left == 0 else "MISSED"
+    return [f"offline flush of {OFFLINE_EVENTS:,} events", f"{elapsed:.2f} s", "< 3 s", verdict]
+
+
+# --- 2. ingest ------------------------------------------------------------------------------
+
+
+def ingest(url: str, label: str) -> list[str]:
+    world = build_world(url, questions=1)
+    tokens = world.invite(INGEST_DEVICES)
+    per_device = INGEST_BATCHES // INGEST_DEVICES
+    bodies: list[tuple[EllaAI, list[bytes]]] = []
+    for d, token in enumerate(tokens):
+        client = candidate_client(world, token)
+        _, session_id = open_session(client, world)
+        chain = EventChain(session_id, datetime.now(UTC))
+        batches = []
+        for b in range(per_device):
+            entries = [
+                {
+                    "seq": b * 100 + i + 1,
+                    "kind": "event",
+                    "sessionId": session_id,
+                    "event": chain.append("looking_away", "low", b + i / 100, {"i": i}).to_dict(),
+                }
+                for i in range(100)
+            ]
+            body = {"schemaVersion": 1, "deviceId": f"device_bench_{d:04d}", "entries": entries}
+            batches.append(json.dumps(body).encode())
+        bodies.append((client, batches))
+
+    def device(work: tuple[EllaAI, list[bytes]]) -> None:
+        client, batches = work
+        for body in batches:
+            client.sync.push(body)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(INGEST_DEVICES) as pool:
+        list(pool.map(device, bodies))
+    elapsed = time.perf_counter() - started
+    rate = per_device * INGEST_DEVICES * 100 / elapsed
+    for client, _ in bodies:
+        client.close()
+    world.recruiter.close()
+    verdict = "ok" if rate >= 20_000 else "MISSED"
+    return [f"ingest, batches of 100 ({label})", f"{rate:,.0f} events/s", ">= 20,000", verdict]
+
+
+# --- 3. many candidates ---------------------------------------------------------------------
+
+
+def candidates(url: str) -> list[str]:
+    world = build_world(url, questions=3)
+    tokens = world.invite(CANDIDATES)
+    with ThreadPoolExecutor(8) as pool:
+        setups = list(pool.map(lambda t: _candidate_setup(world, t), tokens))
+    latencies, errors = asyncio.run(_load(url, world, setups))
+    world.recruiter.close()
+    p99 = statistics.quantiles(latencies, n=100)[98] * 1000 if len(latencies) > 100 else 0.0
+    verdict = "ok" if p99 < 100 and errors == 0 else "MISSED"
+    return [
+        f"{CANDIDATES:,} candidates, events every 2 s + answers",
+        f"p99 {p99:.0f} ms, {len(latencies):,} pushes, {errors} errors",
+        "p99 < 100 ms, 0 errors",
+        verdict,
+    ]
+
+
+def _candidate_setup(world: World, token: str) -> dict[str, Any]:
+    with candidate_client(world, token) as client:
+        attempt, session_id = open_session(client, world)
+        assert client.tokens is not None
+        return {
+            "token": client.tokens.access,
+            "attempt": attempt,
+            "session_id": session_id,
+            "chain": EventChain(session_id, datetime.now(UTC)),
+        }
+
+
+async def _load(url: str, world: World, setups: list[dict[str, Any]]) -> tuple[list[float], int]:
+    latencies: list[float] = []
+    errors = 0
+    deadline = time.monotonic() + CANDIDATE_SECONDS
+    limits = httpx.Limits(max_connections=CANDIDATES, max_keepalive_connections=CANDIDATES)
+    async with httpx.AsyncClient(base_url=f"{url}/api", timeout=30, limits=limits) as http:
+
+        async def candidate(index: int, setup: dict[str, Any]) -> None:
+            nonlocal errors
+            rng = random.Random(index)
+            seq = 0
+            device = f"device_load_{index:05d}"
+            headers = {"Authorization": f"Bearer {setup['token']}"}
+            await asyncio.sleep(rng.uniform(0, 2))
+            while time.monotonic() < deadline:
+                entries = []
+                for _ in range(rng.randint(2, 4)):
+                    seq += 1
+                    event = setup["chain"].append("looking_away", "low", seq * 0.5, {"n": seq})
+                    entries.append(
+                        {
+                            "seq": seq,
+                            "kind": "event",
+                            "sessionId": setup["session_id"],
+                            "event": event.to_dict(),
+                        }
+                    )
+                if rng.random() < 0.3:
+                    seq += 1
+                    question = rng.choice(setup["attempt"]["questions"])
+                    entries.append(
+                        {
+                            "seq": seq,
+                            "kind": "answer",
+                            "assessmentId": world.assessment_id,
+                            "attemptId": setup["attempt"]["attemptId"],
+                            "questionId": question["id"],
+                            "answer": rng.choice(["a", "b"]),
+                            "savedAt": datetime.now(UTC).isoformat(),
+                        }
+                    )
+                body = {"schemaVersion": 1, "deviceId": device, "entries": entries}
+                started = time.perf_counter()
+                try:
+                    response = await http.post("/sync/push", json=body, headers=headers)
+                    if response.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append(time.perf_counter() - started)
+                await asyncio.sleep(2.0)
+
+        await asyncio.gather(*(candidate(i, s) for i, s in enumerate(setups)))
+    return latencies, errors
+
+
+# --- the table ------------------------------------------------------------------------------
+
+
+def main() -> None:
+    rows: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        with server_process(None, work / "sqlite") as url:
+            rows.append(offline_flush(url, work))
+            rows.append(ingest(url, "SQLite"))
+            rows.append(candidates(url))
+        with postgres_database() as pg_url:
+            if pg_url is None:
+                rows.append(["ingest, batches of 100 (PostgreSQL)", "skipped: no server", "", ""])
+            else:
+                with server_process(pg_url, work / "pg") as url:
+                    rows.append(ingest(url, "PostgreSQL"))
+    header = ["benchmark", "result", "target", ""]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+
+
+if __name__ == "__main__":
+    main()

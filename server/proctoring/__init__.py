@@ -1,0 +1,1 @@
+"""Proctoring sessions on the server: events, snapshots, recomputed risk, proctors' reviews."""

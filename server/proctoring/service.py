@@ -1,0 +1,619 @@
+"""Proctoring sessions: creation, access, event ingest with hash-chain checks, risk, review.
+
+The risk score is always recomputed here from the stored events with `proctoring.risk`; a score
+sent by a client is never read. Chained events (from the desktop app's journal) are checked
+against their neighbours as they arrive; a break becomes a `journal_tampered` event of the
+server's own, which weighs heavily in the risk. Missing events (a gap) are decided when the
+session ends, because batches may arrive late or out of order until then.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import jwt
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.orm import Session
+
+from proctoring.events import (
+    ProctorEvent,
+    Severity,
+    format_timestamp,
+    parse_timestamp,
+    verify_chain,
+)
+from proctoring.risk import RiskAssessment, RiskWeights, assess
+from server.assessments.models import Assessment, Attempt
+from server.audit import service as audit
+from server.config import Settings
+from server.deps import Actor
+from server.errors import (
+    AppError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+    not_found,
+)
+from server.ids import new_id
+from server.pagination import PageParams, paginate
+from server.proctoring.models import ProctorEventRecord, ProctorSession
+from server.schemas.common import Pagination
+from server.schemas.proctoring import (
+    ChainBreakOut,
+    IceServer,
+    Integrity,
+    MediaPermissions,
+    ProctorEventCreate,
+    ProctorEventOut,
+    ProctorReviewCreate,
+    ProctorSessionCreate,
+    ProctorSessionCreated,
+    ProctorSessionDetail,
+    ProctorSessionEnd,
+    ProctorSessionSummary,
+    Review,
+    RiskContribution,
+    RiskExplanation,
+    SessionSettings,
+    WebRTCConfig,
+)
+from server.schemas.sync import ChainedEvent
+from server.storage import BlobStore
+
+TAMPER_TYPE = "journal_tampered"
+SESSION_TTL = timedelta(hours=12)
+PROCTOR_TOKEN_TYPE = "proctor"
+
+# The spec's examples say "warning"; the event model ranks info < low < medium < high.
+SEVERITY_OF = {"warning": "medium", "critical": "high"}
+
+# Core inserts: the ORM's bulk path costs more than the database on the ingest hot path.
+EVENTS_TABLE = cast(Table, ProctorEventRecord.__table__)
+
+# A broken chain outweighs any single behaviour: one break alone makes the session high risk.
+RISK_WEIGHTS = RiskWeights(type_weights={**RiskWeights().type_weights, TAMPER_TYPE: 1.0})
+
+
+# --- access -----------------------------------------------------------------------------------
+
+
+def _can_see(actor: Actor, session: ProctorSession) -> bool:
+    if actor.kind == "candidate":
+        return actor.can("proctoring:own") and session.candidate_id == actor.id
+    return actor.can("proctoring:read") and actor.can_access_company(session.company_id)
+
+
+def get_session(
+    db: Session, *, actor: Actor, session_id: str, write: bool = False
+) -> ProctorSession:
+    """The session if `actor` may see it (404 otherwise); `write` also asks to change it."""
+    stmt = select(ProctorSession).where(ProctorSession.id == session_id)
+    session = db.scalar(stmt.with_for_update() if write else stmt)
+    if session is None or not _can_see(actor, session):
+        raise not_found("Proctoring session", session_id)
+    if write and actor.kind != "candidate":
+        actor.require("proctoring:manage")
+    return session
+
+
+def writable_sessions(
+    db: Session, *, actor: Actor, session_ids: set[str]
+) -> dict[str, ProctorSession | AppError]:
+    """For a sync batch: each named session, or why `actor` may not add to it."""
+    rows = db.scalars(select(ProctorSession).where(ProctorSession.id.in_(session_ids))).all()
+    found = {s.id: s for s in rows}
+    verdicts: dict[str, ProctorSession | AppError] = {}
+    for session_id in session_ids:
+        session = found.get(session_id)
+        if session is None or not _can_see(actor, session):
+            verdicts[session_id] = not_found("Proctoring session", session_id)
+        elif actor.kind != "candidate" and not actor.can("proctoring:manage"):
+            verdicts[session_id] = PermissionDenied(
+                "This action needs the 'proctoring:manage' permission"
+            )
+        else:
+            verdicts[session_id] = session
+    return verdicts
+
+
+# --- sessions ---------------------------------------------------------------------------------
+
+
+def open_session(
+    db: Session, *, actor: Actor, data: ProctorSessionCreate, session_id: str | None = None
+) -> ProctorSession:
+    """A new session in the caller's transaction; `session_id` when the client named it."""
+    if actor.kind == "candidate":
+        actor.require("proctoring:own")
+        if data.candidate_id != actor.id or data.assessment_id != actor.assessment_id:
+            raise PermissionDenied(
+                "Candidates may open proctoring sessions only for their own assessment"
+            )
+    else:
+        actor.require("proctoring:manage")
+    assessment = db.get(Assessment, data.assessment_id)
+    if assessment is None or not actor.can_access_company(assessment.company_id):
+        raise not_found("Assessment", data.assessment_id)
+    if data.attempt_id is not None:
+        attempt = db.get(Attempt, data.attempt_id)
+        if (
+            attempt is None
+            or attempt.assessment_id != assessment.id
+            or attempt.candidate_id != data.candidate_id
+        ):
+            raise not_found("Attempt", data.attempt_id)
+    now = datetime.now(UTC)
+    session = ProctorSession(
+        id=session_id or new_id("proctor_session"),
+        company_id=assessment.company_id,
+        assessment_id=data.assessment_id,
+        candidate_id=data.candidate_id,
+        attempt_id=data.attempt_id,
+        created_by=actor.id,
+        settings=data.settings.model_dump(),
+        started_at=now,
+        expires_at=now + SESSION_TTL,
+    )
+    db.add(session)
+    db.flush()
+    return session
+
+
+def create_session(
+    db: Session, *, actor: Actor, data: ProctorSessionCreate, settings: Settings
+) -> ProctorSessionCreated:
+    session = open_session(db, actor=actor, data=data)
+    db.commit()
+    recording = data.settings.record_video or data.settings.ai_monitoring
+    return ProctorSessionCreated(
+        session_id=session.id,
+        token=_session_token(settings, session),
+        webrtc_config=WebRTCConfig(
+            ice_servers=[IceServer.model_validate(s.model_dump()) for s in settings.ice_servers]
+        ),
+        permissions=MediaPermissions(
+            camera=recording,
+            microphone=data.settings.record_video,
+            screen=data.settings.record_screen,
+        ),
+        expires_at=session.expires_at,
+    )
+
+
+def _session_token(settings: Settings, session: ProctorSession) -> str:
+    """A credential naming one session, for the media channel (WebRTC) that streams into it."""
+    claims = {
+        "iss": "ellaai",
+        "sub": session.candidate_id,
+        "sid": session.id,
+        "typ": PROCTOR_TOKEN_TYPE,
+        "iat": session.started_at,
+        "exp": session.expires_at,
+    }
+    return jwt.encode(claims, settings.secret_key, algorithm="HS256")
+
+
+def report_event(
+    db: Session, *, actor: Actor, session_id: str, data: ProctorEventCreate
+) -> ProctorEventOut:
+    session = get_session(db, actor=actor, session_id=session_id, write=True)
+    _require_active(session)
+    record = ProctorEventRecord(
+        id=new_id("event"),
+        session_id=session.id,
+        type=data.type,
+        severity=SEVERITY_OF.get(data.severity, data.severity),
+        occurred_at=data.timestamp or datetime.now(UTC),
+        data=data.data,
+        source="api",
+    )
+    db.add(record)
+    session.event_count += 1
+    session.risk_stale = True
+    db.commit()
+    return _event_out(record)
+
+
+def _require_active(session: ProctorSession) -> None:
+    if session.status != "active":
+        raise Conflict("This proctoring session has ended", code="SESSION_ENDED")
+
+
+def end_session(
+    db: Session, *, actor: Actor, session_id: str, data: ProctorSessionEnd
+) -> ProctorSession:
+    session = get_session(db, actor=actor, session_id=session_id, write=True)
+    if session.status == "active":
+        close(db, session, reason=data.reason, last_event_seq=data.last_event_seq)
+        db.commit()
+    return session
+
+
+def close(db: Session, session: ProctorSession, *, reason: str, last_event_seq: int | None) -> None:
+    """End `session` in the caller's transaction, recording any events missing from its chain."""
+    session.status = "ended"
+    session.ended_at = datetime.now(UTC)
+    session.end_reason = reason
+    session.announced_last_seq = last_event_seq
+    seqs = db.scalars(
+        select(ProctorEventRecord.seq)
+        .where(ProctorEventRecord.session_id == session.id, ProctorEventRecord.seq.is_not(None))
+        .order_by(ProctorEventRecord.seq)
+    ).all()
+    present = {s for s in seqs if s is not None}
+    last = max([*present, last_event_seq if last_event_seq is not None else -1])
+    _record_breaks(db, session, [_gap(a, b) for a, b in _missing_ranges(present, last)])
+    _refresh_risk(db, session)
+
+
+def _missing_ranges(present: set[int], last: int) -> list[tuple[int, int]]:
+    ranges: list[tuple[int, int]] = []
+    start: int | None = None
+    for seq in range(last + 1):
+        if seq not in present and start is None:
+            start = seq
+        elif seq in present and start is not None:
+            ranges.append((start, seq - 1))
+            start = None
+    if start is not None:
+        ranges.append((start, last))
+    return ranges
+
+
+@dataclass(frozen=True)
+class _Break:
+    seq: int
+    kind: str
+    detail: str
+
+
+def _gap(first: int, last: int) -> _Break:
+    span = f"{first}" if first == last else f"{first}..{last}"
+    return _Break(first, "gap", f"seq {span} never arrived")
+
+
+def review(
+    db: Session, *, actor: Actor, session_id: str, data: ProctorReviewCreate
+) -> ProctorSession:
+    if actor.kind == "candidate":
+        raise not_found("Proctoring session", session_id)
+    session = get_session(db, actor=actor, session_id=session_id, write=True)
+    session.review_status = data.verdict
+    session.review_note = data.note
+    session.reviewed_by = actor.id
+    session.reviewed_at = datetime.now(UTC)
+    audit.record(
+        db,
+        "PROCTOR_SESSION_REVIEWED",
+        actor_id=actor.id,
+        actor_email=actor.email,
+        company_id=session.company_id,
+        target_type="proctor_session",
+        target_id=session.id,
+        details={"verdict": data.verdict},
+    )
+    db.commit()
+    return session
+
+
+@dataclass(frozen=True)
+class SessionFilters:
+    assessment_id: str | None = None
+    candidate_id: str | None = None
+    risk_level: str | None = None
+    review_status: str | None = None
+    company_id: str | None = None
+
+
+def list_sessions(
+    db: Session, *, actor: Actor, params: PageParams, filters: SessionFilters
+) -> tuple[list[ProctorSession], Pagination]:
+    """Sessions of the caller's company (any, for administrators), highest risk first."""
+    if actor.kind == "candidate":
+        raise PermissionDenied("Only proctors list proctoring sessions")
+    actor.require("proctoring:read")
+    if filters.company_id is not None:
+        actor.require_company(filters.company_id)
+    stmt = select(ProctorSession)
+    company_id = filters.company_id or (None if actor.is_admin else actor.company_id)
+    if company_id is not None or not actor.is_admin:
+        stmt = stmt.where(ProctorSession.company_id == company_id)
+    for column, value in (
+        (ProctorSession.assessment_id, filters.assessment_id),
+        (ProctorSession.candidate_id, filters.candidate_id),
+        (ProctorSession.review_status, filters.review_status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    # Scores must be current before they are sorted and filtered on.
+    stale = db.scalars(stmt.where(ProctorSession.risk_stale.is_(True))).all()
+    if stale:
+        for session in stale:
+            _refresh_risk(db, session)
+        db.commit()
+    if filters.risk_level is not None:
+        stmt = stmt.where(ProctorSession.risk_level == filters.risk_level)
+    return paginate(
+        db, stmt, params, order_by=ProctorSession.risk_score, id_column=ProctorSession.id
+    )
+
+
+# --- chained events from the sync engine ----------------------------------------------------
+
+
+def snapshot_key(session_id: str, sha256: str) -> str:
+    return f"snapshots/{session_id}/{sha256}.jpg"
+
+
+def ingest_chained(
+    db: Session, *, session: ProctorSession, events: Sequence[ChainedEvent], blobs: BlobStore
+) -> None:
+    """Store a batch of one session's chained events in the caller's transaction.
+
+    Events already stored (same seq) are skipped; every new event is checked against its stored
+    or arriving neighbours, and each break found is recorded once as a tamper event.
+    """
+    seqs = [e.seq for e in events]
+    stored = {
+        e.seq: e
+        for e in map(
+            _model_event,
+            db.scalars(
+                select(ProctorEventRecord).where(
+                    ProctorEventRecord.session_id == session.id,
+                    ProctorEventRecord.seq.between(min(seqs) - 1, max(seqs) + 1),
+                )
+            ),
+        )
+    }
+    arriving: dict[int, tuple[ChainedEvent, ProctorEvent]] = {}
+    for wire in events:
+        if wire.seq not in stored and wire.seq not in arriving:
+            arriving[wire.seq] = (wire, _chained_model_event(wire))
+    if not arriving:
+        return
+    window = sorted([*stored.values(), *(m for _, m in arriving.values())], key=lambda e: e.seq)
+    breaks = [
+        _Break(b.seq, b.kind, b.detail)
+        for b in verify_chain(window, session_id=session.id)
+        if b.kind != "gap" and (b.seq in arriving or b.seq - 1 in arriving)
+    ]
+    now = datetime.now(UTC)
+    rows: list[dict[str, Any]] = []
+    for wire, model in arriving.values():
+        key = None
+        if model.snapshot is not None:
+            digest = hashlib.sha256(model.snapshot).hexdigest()
+            key = snapshot_key(session.id, digest)
+            blobs.put(key, model.snapshot)
+        rows.append(
+            {
+                "id": new_id("event"),
+                "session_id": session.id,
+                "seq": wire.seq,
+                "type": wire.type,
+                "severity": wire.severity,
+                "occurred_at": parse_timestamp(wire.timestamp),
+                "offset": wire.offset,
+                "data": wire.data,
+                "prev_hash": wire.prev_hash,
+                "hash": wire.hash,
+                "source": "client",
+                "snapshot_key": key,
+                "received_at": now,
+            }
+        )
+    db.execute(insert(EVENTS_TABLE), rows)
+    db.execute(
+        update(ProctorSession)
+        .where(ProctorSession.id == session.id)
+        .values(event_count=ProctorSession.event_count + len(rows), risk_stale=True)
+    )
+    _record_breaks(db, session, breaks)
+
+
+def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
+    snapshot = None
+    if wire.snapshot_jpeg is not None:
+        try:
+            snapshot = base64.b64decode(wire.snapshot_jpeg, validate=True)
+        except binascii.Error as exc:
+            raise ValidationFailed(
+                "snapshotJpeg is not base64",
+                details={"field": "event.snapshotJpeg", "message": "invalid base64", "value": None},
+            ) from exc
+    return ProctorEvent(
+        type=wire.type,
+        severity=wire.severity,
+        timestamp=wire.timestamp,
+        offset=wire.offset,
+        data=wire.data,
+        seq=wire.seq,
+        prev_hash=wire.prev_hash,
+        hash=wire.hash,
+        snapshot=snapshot,
+    )
+
+
+def _record_breaks(db: Session, session: ProctorSession, breaks: Sequence[_Break]) -> None:
+    """One server event per break: the chain is evidence, so breaks are kept, never fixed."""
+    if not breaks:
+        return
+    now = datetime.now(UTC)
+    db.execute(
+        insert(EVENTS_TABLE),
+        [
+            {
+                "id": new_id("event"),
+                "session_id": session.id,
+                "type": TAMPER_TYPE,
+                "severity": "high",
+                "occurred_at": now,
+                "data": {"kind": b.kind, "seq": b.seq, "detail": b.detail},
+                "source": "server",
+                "received_at": now,
+            }
+            for b in breaks
+        ],
+    )
+    db.execute(
+        update(ProctorSession)
+        .where(ProctorSession.id == session.id)
+        .values(event_count=ProctorSession.event_count + len(breaks), risk_stale=True)
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def _model_event(record: ProctorEventRecord) -> ProctorEvent:
+    return ProctorEvent(
+        type=record.type,
+        severity=cast(Severity, record.severity),
+        timestamp=format_timestamp(record.occurred_at),
+        offset=record.offset or 0.0,
+        data=record.data,
+        seq=-1 if record.seq is None else record.seq,
+        prev_hash=record.prev_hash or "",
+        hash=record.hash or "",
+    )
+
+
+def _events(db: Session, session: ProctorSession) -> list[ProctorEventRecord]:
+    return list(
+        db.scalars(
+            select(ProctorEventRecord)
+            .where(ProctorEventRecord.session_id == session.id)
+            .order_by(ProctorEventRecord.occurred_at, ProctorEventRecord.id)
+        )
+    )
+
+
+def _assess(session: ProctorSession, records: Sequence[ProctorEventRecord]) -> RiskAssessment:
+    """The shared risk function over the stored events; unchained events count as one-offs."""
+    end = session.ended_at or datetime.now(UTC)
+    events = []
+    for index, record in enumerate(records):
+        event = _model_event(record)
+        if record.seq is None:
+            # Outside the chain: placed by wall clock, numbered apart from chained seqs.
+            offset = max((record.occurred_at - session.started_at).total_seconds(), 0.0)
+            event = ProctorEvent(**{**event.__dict__, "offset": offset, "seq": -1 - index})
+        events.append(event)
+    return assess(events, RISK_WEIGHTS, until=(end - session.started_at).total_seconds())
+
+
+def _refresh_risk(db: Session, session: ProctorSession) -> None:
+    db.flush()
+    _store_risk(session, _assess(session, _events(db, session)))
+
+
+def _store_risk(session: ProctorSession, risk: RiskAssessment) -> bool:
+    """Cache the score on the row (lists sort on it); True when it changed."""
+    score = round(risk.score, 4)
+    changed = session.risk_stale or session.risk_score != score
+    session.risk_score, session.risk_level, session.risk_stale = score, risk.level, False
+    return changed
+
+
+def summary(session: ProctorSession) -> ProctorSessionSummary:
+    return ProctorSessionSummary(
+        session_id=session.id,
+        assessment_id=session.assessment_id,
+        candidate_id=session.candidate_id,
+        attempt_id=session.attempt_id,
+        status=session.status,
+        started_at=session.started_at,
+        ended_at=session.ended_at,
+        event_count=session.event_count,
+        risk_score=session.risk_score,
+        risk_level=session.risk_level,
+        review=Review(
+            status=session.review_status,
+            note=session.review_note,
+            reviewed_by=session.reviewed_by,
+            reviewed_at=session.reviewed_at,
+        ),
+    )
+
+
+def detail(db: Session, session: ProctorSession, *, with_snapshots: bool) -> ProctorSessionDetail:
+    """Everything a proctor reads, with the risk recomputed now (saved when it changed)."""
+    records = _events(db, session)
+    risk = _assess(session, records)
+    if _store_risk(session, risk):
+        db.commit()
+    tampered = [r for r in records if r.source == "server" and r.type == TAMPER_TYPE]
+    chained = [r.seq for r in records if r.seq is not None]
+    return ProctorSessionDetail(
+        **summary(session).model_dump(),
+        settings=SessionSettings.model_validate(session.settings),
+        events=[_event_out(r, with_snapshot=with_snapshots) for r in records],
+        # Video and screen recordings arrive with the WebRTC receiver; snapshots are on events.
+        recordings={},
+        risk=RiskExplanation(
+            total_points=round(risk.total_points, 4),
+            by_type={k: round(v, 4) for k, v in risk.by_type().items()},
+            contributions=[
+                RiskContribution(
+                    seq=c.seq if c.seq >= 0 else None,
+                    type=c.type,
+                    severity=c.severity,
+                    offset=c.offset,
+                    duration_ms=c.duration_ms,
+                    points=round(c.points, 4),
+                )
+                for c in risk.contributions
+            ],
+            summary=risk.explain(),
+        ),
+        integrity=Integrity(
+            chain_intact=not tampered,
+            last_seq=max(chained) if chained else None,
+            breaks=[
+                ChainBreakOut(seq=r.data["seq"], kind=r.data["kind"], detail=r.data["detail"])
+                for r in tampered
+            ],
+        ),
+        end_reason=session.end_reason,
+    )
+
+
+def _snapshot_url(record: ProctorEventRecord) -> str:
+    return f"/api/proctor/sessions/{record.session_id}/snapshots/{record.id}"
+
+
+def _event_out(record: ProctorEventRecord, *, with_snapshot: bool = False) -> ProctorEventOut:
+    return ProctorEventOut(
+        id=record.id,
+        type=record.type,
+        timestamp=record.occurred_at,
+        severity=record.severity,
+        data=record.data,
+        seq=record.seq,
+        source=record.source,
+        snapshot_url=_snapshot_url(record) if with_snapshot and record.snapshot_key else None,
+    )
+
+
+def snapshot(
+    db: Session, *, actor: Actor, session_id: str, event_id: str, blobs: BlobStore
+) -> bytes:
+    """A snapshot image, for proctors only: candidates never get images back."""
+    if actor.kind == "candidate":
+        raise not_found("Proctoring session", session_id)
+    session = get_session(db, actor=actor, session_id=session_id)
+    record = db.get(ProctorEventRecord, event_id)
+    if record is None or record.session_id != session.id or record.snapshot_key is None:
+        raise not_found("Snapshot", event_id)
+    data = blobs.get(record.snapshot_key)
+    if data is None:
+        raise NotFound("The snapshot's file is missing from storage", details={"id": event_id})
+    return data

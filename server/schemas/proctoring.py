@@ -1,0 +1,153 @@
+"""Proctoring API bodies: sessions, events, risk explanation, review verdicts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field
+
+from server.schemas.common import OutModel, WireModel
+
+# What the spec's examples use ("warning", "high") and what the event model emits ("info".."high").
+InputSeverity = Literal["info", "low", "medium", "warning", "high", "critical"]
+Severity = Literal["info", "low", "medium", "high"]
+RiskLevel = Literal["low", "medium", "high"]
+ReviewStatus = Literal["pending", "cleared", "flagged"]
+EventTypeName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+
+
+class SessionSettings(WireModel):
+    record_video: bool = True
+    record_screen: bool = False
+    detect_face_movement: bool = True
+    block_navigation: bool = True
+    lockdown_browser: bool = False
+    ai_monitoring: bool = True
+
+
+class ProctorSessionCreate(WireModel):
+    assessment_id: str = Field(min_length=1, max_length=40)
+    candidate_id: str = Field(min_length=1, max_length=40)
+    # Not in the spec's example: ties the session to the attempt it watches.
+    attempt_id: str | None = Field(default=None, max_length=40)
+    settings: SessionSettings = Field(default_factory=SessionSettings)
+
+
+class IceServer(OutModel):
+    urls: str
+    username: str | None = None
+    credential: str | None = None
+
+
+class WebRTCConfig(OutModel):
+    ice_servers: list[IceServer]
+
+
+class MediaPermissions(OutModel):
+    camera: bool
+    microphone: bool
+    screen: bool
+
+
+class ProctorSessionCreated(OutModel):
+    session_id: str
+    token: str
+    webrtc_config: WebRTCConfig
+    permissions: MediaPermissions
+    expires_at: datetime
+
+
+class ProctorEventCreate(WireModel):
+    """`POST /sessions/{id}/events`: one event outside the client's hash chain."""
+
+    type: EventTypeName
+    severity: InputSeverity = "medium"
+    data: dict[str, Any] = Field(default_factory=dict)
+    timestamp: datetime | None = None
+
+
+class ProctorEventOut(OutModel):
+    id: str
+    type: str
+    timestamp: datetime
+    severity: Severity
+    data: dict[str, Any]
+    # Position in the client's hash chain; None for events reported one by one or by the server.
+    seq: int | None
+    source: Literal["client", "api", "server"]
+    snapshot_url: str | None = None
+
+
+class RiskContribution(OutModel):
+    seq: int | None
+    type: str
+    severity: Severity
+    offset: float
+    duration_ms: int
+    points: float
+
+
+class RiskExplanation(OutModel):
+    """Why the score is what it is: points per event type and per episode, largest first."""
+
+    total_points: float
+    by_type: dict[str, float]
+    contributions: list[RiskContribution]
+    summary: str
+
+
+class ChainBreakOut(OutModel):
+    seq: int
+    kind: str
+    detail: str
+
+
+class Integrity(OutModel):
+    """Whether the client's event chain arrived whole and unaltered."""
+
+    chain_intact: bool
+    last_seq: int | None
+    breaks: list[ChainBreakOut]
+
+
+class Review(OutModel):
+    status: ReviewStatus
+    note: str | None = None
+    reviewed_by: str | None = None
+    reviewed_at: datetime | None = None
+
+
+class ProctorSessionSummary(OutModel):
+    session_id: str
+    assessment_id: str
+    candidate_id: str
+    attempt_id: str | None
+    status: Literal["active", "ended"]
+    started_at: datetime
+    ended_at: datetime | None
+    event_count: int
+    risk_score: float
+    risk_level: RiskLevel
+    review: Review
+
+
+class ProctorSessionDetail(ProctorSessionSummary):
+    settings: SessionSettings
+    events: list[ProctorEventOut]
+    recordings: dict[str, str]
+    risk: RiskExplanation
+    integrity: Integrity
+    end_reason: str | None = None
+
+
+class ProctorSessionEnd(WireModel):
+    reason: str = Field(default="assessment_completed", max_length=64)
+    final_report: bool = True
+    # The chain's last seq as the client knows it: events cut off the end show as a gap.
+    last_event_seq: int | None = Field(default=None, ge=-1)
+
+
+class ProctorReviewCreate(WireModel):
+    verdict: Literal["cleared", "flagged"]
+    note: str | None = Field(default=None, max_length=4000)

@@ -1,0 +1,359 @@
+"""Applying a device's outbox entries exactly once (Replicache's push, with a ledger per entry).
+
+Every (device, seq) is written to `sync_entries` in the same transaction as the change it made,
+so a replayed, late or reordered batch skips what was applied and applies the rest. Events are
+inserted in bulk with their ledger rows. Answers and completions go through the assessments
+service (`submit_answer`, `complete_attempt`), which commits on its own: each is called with the
+idempotency key `sync:<device>:<seq>`, stored in the answer's transaction, so an answer applied
+just before a crash, whose ledger row was lost, is replayed rather than applied twice.
+
+An entry the server refuses (a session that is not the caller's, an answer to a finished
+attempt, a malformed entry) is recorded as rejected: acknowledged once, never retried forever.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Table, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from server.assessments import attempts
+from server.assessments.code_runner import code_runner
+from server.deps import Actor, ServerContext
+from server.errors import (
+    AppError,
+    Conflict,
+    PermissionDenied,
+    ServiceUnavailable,
+    ValidationFailed,
+)
+from server.proctoring import service as proctoring
+from server.proctoring.models import ProctorSession
+from server.schemas.assessments import SubmitAnswerRequest
+from server.schemas.common import ErrorBody
+from server.schemas.proctoring import ProctorSessionCreate
+from server.schemas.sync import (
+    SCHEMA_VERSION,
+    AnswerEntry,
+    CompleteEntry,
+    DeviceState,
+    Entry,
+    EntryResult,
+    EventEntry,
+    PushRequest,
+    PushResult,
+    SessionEndEntry,
+    SessionOpenEntry,
+)
+from server.storage import BlobStore
+from server.sync.models import SyncDevice, SyncEntry
+
+PUSH_ADAPTER: TypeAdapter[PushRequest] = TypeAdapter(PushRequest)
+ENTRY_ADAPTER: TypeAdapter[Entry] = TypeAdapter(Entry)
+_RAW_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
+
+
+def parse_push(body: bytes) -> tuple[PushRequest, list[EntryResult]]:
+    """Validate the raw body once (twice as fast as letting FastAPI parse it, FACTS.md).
+
+    A batch with a malformed entry is not refused whole: that entry comes back rejected and the
+    others are applied, so one bad entry cannot block a device's outbox.
+    """
+    try:
+        return PUSH_ADAPTER.validate_json(body), []
+    except ValidationError as whole:
+        envelope = _RAW_ADAPTER.validate_json(body) if _is_envelope_ok(whole) else None
+        if envelope is None:
+            raise _validation_failed(whole) from whole
+    entries: list[Entry] = []
+    rejected: list[EntryResult] = []
+    for raw in envelope["entries"]:
+        try:
+            entries.append(ENTRY_ADAPTER.validate_python(raw))
+        except ValidationError as exc:
+            seq = raw.get("seq") if isinstance(raw, dict) else None
+            if not isinstance(seq, int) or seq < 1:
+                raise _validation_failed(exc) from exc
+            rejected.append(_rejected(seq, _validation_failed(exc)))
+    request = PushRequest.model_construct(
+        schema_version=envelope["schemaVersion"], device_id=envelope["deviceId"], entries=entries
+    )
+    return request, rejected
+
+
+def _is_envelope_ok(error: ValidationError) -> bool:
+    """True when every problem lies inside an entry (loc `entries.<i>.…`)."""
+    return all(
+        len(p["loc"]) > 2 and p["loc"][0] == "entries" and isinstance(p["loc"][1], int)
+        for p in error.errors()
+    )
+
+
+def _validation_failed(error: ValidationError) -> ValidationFailed:
+    first = error.errors()[0]
+    field = ".".join(str(part) for part in first["loc"]) or "body"
+    return ValidationFailed(
+        "Request validation failed",
+        details={"field": field, "message": first["msg"], "value": None},
+    )
+
+
+def _rejected(seq: int, error: AppError) -> EntryResult:
+    return EntryResult(
+        seq=seq,
+        status="rejected",
+        error=ErrorBody(code=error.code, message=error.message, details=error.details),
+    )
+
+
+def push(
+    db: Session,
+    *,
+    actor: Actor,
+    context: ServerContext,
+    request: PushRequest,
+    rejected: Sequence[EntryResult],
+    blobs: BlobStore,
+) -> PushResult:
+    if request.schema_version != SCHEMA_VERSION:
+        raise Conflict(
+            f"Sync schema version {request.schema_version} is not supported; this server speaks "
+            f"{SCHEMA_VERSION}",
+            code="UNSUPPORTED_SCHEMA_VERSION",
+            details={"supported": [SCHEMA_VERSION]},
+        )
+    device = _device(db, actor=actor, device_id=request.device_id)
+    seqs = {e.seq for e in request.entries} | {r.seq for r in rejected}
+    seen = set(
+        db.scalars(
+            select(SyncEntry.seq).where(SyncEntry.device_id == device.id, SyncEntry.seq.in_(seqs))
+        )
+    )
+    results = {s: EntryResult(seq=s, status="duplicate") for s in seen}
+    invalid = [r for r in rejected if r.seq not in seen]
+    results.update({r.seq: r for r in invalid})
+    fresh = sorted((e for e in request.entries if e.seq not in seen), key=lambda e: e.seq)
+    applier = _Applier(db, actor=actor, context=context, device_id=device.id, blobs=blobs)
+    try:
+        applier.record([(r, "invalid") for r in invalid])
+        applier.apply(fresh)
+        results.update(applier.results)
+        device = db.get_one(SyncDevice, device.id)
+        device.last_seq = _contiguous(db, device)
+        device.last_push_at = datetime.now(UTC)
+        db.commit()
+    except IntegrityError as exc:
+        # A retried request raced its first attempt on another worker: the first one wins.
+        db.rollback()
+        raise ServiceUnavailable(
+            "Another push from this device is being applied; send it again", retry_after=1
+        ) from exc
+    return PushResult(
+        device_id=device.id,
+        last_seq=device.last_seq,
+        results=[results[s] for s in sorted(results)],
+        server_time=datetime.now(UTC),
+    )
+
+
+def _device(db: Session, *, actor: Actor, device_id: str) -> SyncDevice:
+    device = db.get(SyncDevice, device_id, with_for_update=True)
+    if device is None:
+        device = SyncDevice(id=device_id, owner_id=actor.id)
+        db.add(device)
+        db.flush()
+    elif device.owner_id != actor.id:
+        raise _foreign_device(device_id)
+    return device
+
+
+def _foreign_device(device_id: str) -> PermissionDenied:
+    return PermissionDenied(
+        "This device is registered to another account", details={"deviceId": device_id}
+    )
+
+
+def device_state(db: Session, *, actor: Actor, device_id: str) -> DeviceState:
+    device = db.get(SyncDevice, device_id)
+    if device is not None and device.owner_id != actor.id:
+        raise _foreign_device(device_id)
+    return DeviceState(
+        device_id=device_id,
+        last_seq=device.last_seq if device else 0,
+        server_time=datetime.now(UTC),
+    )
+
+
+class _Applier:
+    """Applies one push's fresh entries, writing each one's ledger row with its change."""
+
+    def __init__(
+        self,
+        db: Session,
+        *,
+        actor: Actor,
+        context: ServerContext,
+        device_id: str,
+        blobs: BlobStore,
+    ) -> None:
+        self.db, self.actor, self.context = db, actor, context
+        self.device_id, self.blobs = device_id, blobs
+        self.results: dict[int, EntryResult] = {}
+
+    def apply(self, entries: Sequence[Entry]) -> None:
+        """Sessions first (a device opens one offline and sends its events right behind it),
+        then events in bulk per session, then the rest one by one in seq order."""
+        for entry in entries:
+            if isinstance(entry, SessionOpenEntry):
+                self.record([(self._open_session(entry), entry.kind)])
+        sessions = proctoring.writable_sessions(
+            self.db,
+            actor=self.actor,
+            session_ids={
+                e.session_id for e in entries if isinstance(e, EventEntry | SessionEndEntry)
+            },
+        )
+        events: dict[str, list[EventEntry]] = defaultdict(list)
+        for entry in entries:
+            if isinstance(entry, EventEntry):
+                events[entry.session_id].append(entry)
+        for session_id, batch in events.items():
+            self.record([(r, "event") for r in self._events(sessions[session_id], batch)])
+        for entry in entries:
+            if isinstance(entry, SessionEndEntry):
+                self.record([(self._end_session(entry, sessions[entry.session_id]), entry.kind)])
+            elif isinstance(entry, AnswerEntry | CompleteEntry):
+                self.record([(self._attempt_change(entry), entry.kind)])
+
+    def record(self, outcomes: Sequence[tuple[EntryResult, str]]) -> None:
+        if not outcomes:
+            return
+        self.db.execute(
+            insert(cast(Table, SyncEntry.__table__)),
+            [
+                {
+                    "device_id": self.device_id,
+                    "seq": r.seq,
+                    "kind": kind,
+                    "status": "rejected" if r.status == "rejected" else "applied",
+                    "error_code": r.error.code if r.error else None,
+                    "error_message": r.error.message[:500] if r.error else None,
+                }
+                for r, kind in outcomes
+            ],
+        )
+        self.results.update({r.seq: r for r, _ in outcomes})
+
+    def _open_session(self, entry: SessionOpenEntry) -> EntryResult:
+        existing = self.db.get(ProctorSession, entry.session_id)
+        if existing is not None:
+            if existing.created_by == self.actor.id:
+                return _applied(entry.seq)  # opened by an earlier push whose answer was lost
+            return _rejected(
+                entry.seq, Conflict("This session ID is taken", code="SESSION_ID_TAKEN")
+            )
+        fields = entry.model_dump(exclude={"seq", "kind", "session_id"})
+        try:
+            proctoring.open_session(
+                self.db,
+                actor=self.actor,
+                data=ProctorSessionCreate.model_validate(fields),
+                session_id=entry.session_id,
+            )
+        except AppError as error:
+            return _rejected(entry.seq, error)
+        return _applied(entry.seq)
+
+    def _events(
+        self, session: ProctorSession | AppError, batch: list[EventEntry]
+    ) -> list[EntryResult]:
+        # Late events are stored even after the session ended: they are evidence.
+        try:
+            if isinstance(session, AppError):
+                raise session
+            proctoring.ingest_chained(
+                self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
+            )
+        except AppError as error:
+            return [_rejected(e.seq, error) for e in batch]
+        return [_applied(e.seq) for e in batch]
+
+    def _end_session(
+        self, entry: SessionEndEntry, session: ProctorSession | AppError
+    ) -> EntryResult:
+        if isinstance(session, AppError):
+            return _rejected(entry.seq, session)
+        if session.status == "active":
+            proctoring.close(
+                self.db, session, reason=entry.reason, last_event_seq=entry.last_event_seq
+            )
+        return _applied(entry.seq)
+
+    def _attempt_change(self, entry: AnswerEntry | CompleteEntry) -> EntryResult:
+        """Through the assessments service, which commits itself: commit ours first, so that a
+        refusal's rollback loses nothing but the refused change."""
+        self.db.commit()
+        settings = self.context.settings
+        try:
+            if isinstance(entry, CompleteEntry):
+                attempts.complete_attempt(
+                    self.db,
+                    actor=self.actor,
+                    settings=settings,
+                    assessment_id=entry.assessment_id,
+                    attempt_id=entry.attempt_id,
+                )
+            else:
+                attempts.submit_answer(
+                    self.db,
+                    actor=self.actor,
+                    settings=settings,
+                    runner=lambda: code_runner(self.context),
+                    assessment_id=entry.assessment_id,
+                    body=_answer_request(entry),
+                    idempotency_key=f"sync:{self.device_id}:{entry.seq}",
+                )
+        except AppError as error:
+            self.db.rollback()
+            return _rejected(entry.seq, error)
+        except ValidationError as error:
+            self.db.rollback()
+            return _rejected(entry.seq, _validation_failed(error))
+        return _applied(entry.seq)
+
+
+def _answer_request(entry: AnswerEntry) -> SubmitAnswerRequest:
+    return SubmitAnswerRequest.model_validate(
+        {
+            "attempt_id": entry.attempt_id,
+            "question_id": entry.question_id,
+            "answer": entry.answer,
+            "language": entry.language,
+            "time_spent": entry.time_spent,
+        }
+    )
+
+
+def _applied(seq: int) -> EntryResult:
+    return EntryResult(seq=seq, status="applied")
+
+
+def _contiguous(db: Session, device: SyncDevice) -> int:
+    """The highest seq with every seq up to it in the ledger."""
+    last = device.last_seq
+    later = db.scalars(
+        select(SyncEntry.seq)
+        .where(SyncEntry.device_id == device.id, SyncEntry.seq > last)
+        .order_by(SyncEntry.seq)
+    )
+    for seq in later:
+        if seq != last + 1:
+            break
+        last = seq
+    return last

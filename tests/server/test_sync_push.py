@@ -1,0 +1,251 @@
+"""The sync push endpoint: exactly once per (device, seq), late and reordered batches, the hash
+chain checked and tamper recorded, devices bound to their owner, snapshots for proctors only."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from proctoring.events import EventChain, ProctorEvent, snapshot_descriptor
+from tests.server.test_proctoring import open_session
+
+DEVICE = "device_0123456789abcdef"
+
+
+def chain_events(session_id: str, count: int, *, snapshot_every: int = 0) -> list[ProctorEvent]:
+    chain = EventChain(session_id, datetime.now(UTC))
+    events = []
+    for i in range(count):
+        snapshot = None
+        data: dict[str, Any] = {"i": i}
+        if snapshot_every and i % snapshot_every == 0:
+            snapshot = b"\xff\xd8jpeg-bytes-%d" % i
+            data["snapshot"] = snapshot_descriptor(snapshot, 4, 3)
+        events.append(chain.append("looking_away", "low", i * 0.5, data, snapshot=snapshot))
+    return events
+
+
+def entries(
+    session_id: str, events: list[ProctorEvent], first_seq: int = 1
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "seq": first_seq + i,
+            "kind": "event",
+            "sessionId": session_id,
+            "event": e.to_dict(include_snapshot=True),
+        }
+        for i, e in enumerate(events)
+    ]
+
+
+def push(client, caller, batch, device=DEVICE, version=1):
+    body = {"schemaVersion": version, "deviceId": device, "entries": batch}
+    return client.post("/api/sync/push", headers=caller.headers, content=json.dumps(body))
+
+
+def session_detail(client, caller, session_id):
+    r = client.get(f"/api/proctor/sessions/{session_id}", headers=caller.headers)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]
+
+
+def test_replayed_late_and_reordered_batches_store_each_event_once(client, factory):
+    company = factory.company()
+    caller = company.manager
+    session_id = open_session(client, caller, company)
+    all_entries = entries(session_id, chain_events(session_id, 30))
+    second, first, third = all_entries[10:20], all_entries[:10], all_entries[20:]
+    r = push(client, caller, second)
+    assert r.status_code == 200, r.text
+    assert r.json()["data"]["lastSeq"] == 0  # 1..10 not seen yet
+    assert {x["status"] for x in r.json()["data"]["results"]} == {"applied"}
+    assert push(client, caller, first).json()["data"]["lastSeq"] == 20
+    replay = push(client, caller, first + third).json()["data"]
+    assert replay["lastSeq"] == 30
+    statuses = {x["seq"]: x["status"] for x in replay["results"]}
+    assert statuses[1] == "duplicate" and statuses[21] == "applied"
+    detail = session_detail(client, caller, session_id)
+    assert [e["seq"] for e in detail["events"]] == list(range(30))
+    assert detail["integrity"] == {"chainIntact": True, "lastSeq": 29, "breaks": []}
+    state = client.get(f"/api/sync/devices/{DEVICE}", headers=caller.headers).json()["data"]
+    assert state["lastSeq"] == 30
+
+
+def test_edited_event_is_detected_as_tamper(client, factory):
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 5))
+    batch[2]["event"]["data"] = {"i": 999}  # edited in the journal, hash left as it was
+    assert push(client, company.manager, batch).status_code == 200
+    detail = session_detail(client, company.manager, session_id)
+    assert detail["integrity"]["chainIntact"] is False
+    assert {(b["seq"], b["kind"]) for b in detail["integrity"]["breaks"]} == {(2, "altered")}
+    assert detail["riskLevel"] == "high"
+
+
+def test_deleted_event_is_a_gap_when_the_session_ends(client, factory):
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 6))
+    del batch[3]
+    end = {"seq": 7, "kind": "session_end", "sessionId": session_id, "lastEventSeq": 5}
+    result = push(client, company.manager, [*batch, end]).json()["data"]
+    assert result["lastSeq"] == 3  # the device's own numbering has the hole too
+    detail = session_detail(client, company.manager, session_id)
+    assert detail["status"] == "ended"
+    kinds = {(b["seq"], b["kind"]) for b in detail["integrity"]["breaks"]}
+    assert (3, "gap") in kinds
+
+
+def test_device_belongs_to_its_first_pusher(client, factory):
+    company = factory.company()
+    other = factory.member(company, "recruiter")
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 2))
+    assert push(client, company.manager, batch[:1]).status_code == 200
+    r = push(client, other, batch[1:])
+    assert r.status_code == 403
+    assert r.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS"
+
+
+def test_entries_for_another_companys_session_are_rejected(client, factory):
+    a, b = factory.company("A"), factory.company("B")
+    session_id = open_session(client, a.manager, a)
+    r = push(client, b.manager, entries(session_id, chain_events(session_id, 2)))
+    data = r.json()["data"]
+    assert [x["status"] for x in data["results"]] == ["rejected", "rejected"]
+    assert data["results"][0]["error"]["code"] == "RESOURCE_NOT_FOUND"
+    assert data["lastSeq"] == 2  # rejected for good is acknowledged too
+    assert session_detail(client, a.manager, session_id)["eventCount"] == 0
+
+
+def test_bad_entry_is_rejected_alone_and_bad_envelope_is_422(client, factory):
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 3))
+    batch[1]["event"]["severity"] = "apocalyptic"
+    data = push(client, company.manager, batch).json()["data"]
+    assert [x["status"] for x in data["results"]] == ["applied", "rejected", "applied"]
+    assert data["results"][1]["error"]["code"] == "VALIDATION_ERROR"
+    assert push(client, company.manager, batch, device="x").status_code == 422
+    r = client.post("/api/sync/push", headers=company.manager.headers, content=b"{not json")
+    assert r.status_code in (400, 422)
+    assert r.json()["success"] is False
+    unsupported = push(client, company.manager, batch[:1], device=DEVICE + "2", version=99)
+    assert unsupported.status_code == 409
+    assert unsupported.json()["error"]["code"] == "UNSUPPORTED_SCHEMA_VERSION"
+
+
+def test_snapshots_are_stored_and_served_to_proctors_only(client, factory):
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    events = chain_events(session_id, 4, snapshot_every=2)
+    assert push(client, company.manager, entries(session_id, events)).status_code == 200
+    detail = session_detail(client, company.manager, session_id)
+    urls = [e["snapshotUrl"] for e in detail["events"] if e["snapshotUrl"]]
+    assert len(urls) == 2
+    image = client.get(urls[1], headers=company.manager.headers)
+    assert image.status_code == 200
+    assert image.headers["content-type"] == "image/jpeg"
+    assert image.content == events[2].snapshot
+    assert detail["integrity"]["chainIntact"] is True
+    other = factory.company("Other")
+    assert client.get(urls[0], headers=other.manager.headers).status_code == 404
+
+
+def candidate_attempt(client, company):
+    """A candidate signed in with their invitation, with a started attempt."""
+    from tests.server import builders as b
+    from tests.server.test_proctoring import assessment_for
+
+    assessment_id, candidate_id = assessment_for(client, company)
+    token = b.invite(client, company.manager, candidate_id, assessment_id)
+    candidate = b.candidate_login(client, token)
+    started = b.data(
+        client.post(f"/api/assessments/{assessment_id}/start", headers=candidate.headers, json={}),
+        201,
+    )
+    return candidate, started
+
+
+def test_candidate_syncs_a_whole_attempt_offline_style(client, factory):
+    company = factory.company()
+    candidate, attempt = candidate_attempt(client, company)
+    assessment_id, attempt_id = attempt["assessmentId"], attempt["attemptId"]
+    (question,) = attempt["questions"]
+    session_id = "proctor_session_" + "ab" * 10
+    opened = {
+        "seq": 1,
+        "kind": "session_open",
+        "sessionId": session_id,
+        "assessmentId": assessment_id,
+        "candidateId": attempt["candidateId"],
+        "attemptId": attempt_id,
+    }
+    events = entries(session_id, chain_events(session_id, 3, snapshot_every=3), first_seq=2)
+    answer = {
+        "seq": 5,
+        "kind": "answer",
+        "assessmentId": assessment_id,
+        "attemptId": attempt_id,
+        "questionId": question["id"],
+        "answer": "a",
+        "timeSpent": 12,
+        "savedAt": "2026-12-03T17:00:00Z",
+    }
+    complete = {
+        "seq": 6,
+        "kind": "complete",
+        "assessmentId": assessment_id,
+        "attemptId": attempt_id,
+    }
+    end = {"seq": 7, "kind": "session_end", "sessionId": session_id, "lastEventSeq": 2}
+    batch = [opened, *events, answer, complete, end]
+    result = push(client, candidate, batch).json()["data"]
+    assert [r["status"] for r in result["results"]] == ["applied"] * 7, result
+    assert result["lastSeq"] == 7
+    again = push(client, candidate, batch).json()["data"]
+    assert {r["status"] for r in again["results"]} == {"duplicate"}
+
+    done = client.get(f"/api/attempts/{attempt_id}", headers=candidate.headers).json()["data"]
+    assert done["status"] == "completed"
+    assert [a["questionId"] for a in done["answers"]] == [question["id"]]
+    own = session_detail(client, candidate, session_id)
+    assert own["status"] == "ended" and own["integrity"]["chainIntact"] is True
+    assert all(e["snapshotUrl"] is None for e in own["events"])  # images are for proctors
+    proctor_view = session_detail(client, company.manager, session_id)
+    url = next(e["snapshotUrl"] for e in proctor_view["events"] if e["snapshotUrl"])
+    assert client.get(url, headers=candidate.headers).status_code == 404
+    assert client.get(url, headers=company.manager.headers).status_code == 200
+
+    late = {**answer, "seq": 8, "answer": "b"}
+    refused = push(client, candidate, [late]).json()["data"]["results"][0]
+    assert refused["status"] == "rejected" and refused["error"]["code"]
+
+
+def test_candidate_reaches_only_their_own_session(client, factory):
+    company = factory.company()
+    first, attempt = candidate_attempt(client, company)
+    second, _ = candidate_attempt(client, company)
+    r = client.post(
+        "/api/proctor/sessions",
+        headers=first.headers,
+        json={"assessmentId": attempt["assessmentId"], "candidateId": attempt["candidateId"]},
+    )
+    assert r.status_code == 201, r.text
+    session_id = r.json()["data"]["sessionId"]
+    assert (
+        client.get(f"/api/proctor/sessions/{session_id}", headers=second.headers).status_code == 404
+    )
+    assert client.get("/api/proctor/sessions", headers=first.headers).status_code == 403
+    foreign = client.post(
+        "/api/proctor/sessions",
+        headers=second.headers,
+        json={"assessmentId": attempt["assessmentId"], "candidateId": attempt["candidateId"]},
+    )
+    assert foreign.status_code == 403
+    events = entries(session_id, chain_events(session_id, 1))
+    stolen = push(client, second, events, device="device_second_candidate").json()["data"]
+    assert stolen["results"][0]["error"]["code"] == "RESOURCE_NOT_FOUND"
