@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> None:
     cold = [_child("coldstart")["seconds"] for _ in range(3)]
     with tempfile.TemporaryDirectory(prefix="ella-bench-server-") as tmp:
         server = DemoServer(Path(tmp))
-        switch_invite = server.seed()["invite token"]
+        switch_invite = server.seed()["invite_token"]
         with server:
             switch = _child("switch", server.url, switch_invite)
             memory = _child("memory", server.url, _fresh_invite(server))
@@ -121,7 +121,7 @@ def _fresh_invite(server: DemoServer) -> str:
     from sync import EllaAI
 
     demo = server.seed()
-    email, password = demo["recruiter"].split(" / ")
+    email, password = demo["recruiter_email"], demo["recruiter_password"]
     with EllaAI(base_url=f"{server.url}/api") as recruiter:
         recruiter.auth.login(email=email, password=password)
         candidate = recruiter.candidates.create(

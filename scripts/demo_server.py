@@ -1,14 +1,15 @@
 """The real server with demo data, in a child process, for the screenshots and the benchmark:
 
     with DemoServer(tmp_dir) as server:
-        demo = server.seed()          # python -m server seed-demo: recruiter, invite token, ...
-        ... ella-app --server server.url --invite demo["invite token"] ...
+        demo = server.seed()          # python -m server seed-demo --json (server.demo.DemoData)
+        ... ella-app --server server.url --invite demo["invite_token"] ...
 
 SQLite in ``data_dir``; ``seed()`` can be called again for a fresh invitation once one is spent.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import IO, Any
 
 import httpx
 
@@ -23,7 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 class DemoServer:
-    def __init__(self, data_dir: Path, port: int | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or _free_port()
         self.env = {
@@ -31,31 +35,41 @@ class DemoServer:
             "ELLA_ENV": "development",
             "ELLA_DATA_DIR": str(data_dir),
             "ELLA_RATE_LIMITS_ENABLED": "false",
+            **(env or {}),
         }
+        # SQLite in data_dir, in-process rate limits: whatever the caller's shell points at.
         self.env.pop("DATABASE_URL", None)
+        self.env.pop("REDIS_URL", None)
         self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def log(self) -> IO[bytes]:
+        return (self.data_dir / "server.log").open("ab")
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def seed(self) -> dict[str, str]:
+    def seed(self) -> dict[str, Any]:
         out = subprocess.run(
-            [sys.executable, "-m", "server", "seed-demo"],
-            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True, timeout=120,
+            [sys.executable, "-m", "server", "seed-demo", "--json"],
+            cwd=ROOT, env=self.env, capture_output=True, text=True, check=True, timeout=300,
         )  # fmt: skip
-        return dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+        seeded: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        return seeded
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                raise RuntimeError("the server exited at start")
+                raise RuntimeError(
+                    f"the server exited at start; see {self.data_dir / 'server.log'}"
+                )
             try:
                 httpx.get(f"{self.url}/api/health", timeout=1).raise_for_status()
                 return

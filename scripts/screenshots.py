@@ -116,7 +116,7 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     video = _face_video(work / "face.avi")
     cfg = app_config.AppConfig(
         video=video, data_dir=work / "data", theme="dark" if theme == "dark" else "light",
-        server=server.url, invite=demo["invite token"],
+        server=server.url, invite=demo["invite_token"],
     )  # fmt: skip
     candidate = gui.build_candidate(cfg, tasks)
     w = candidate.window
@@ -228,8 +228,8 @@ def shoot(out: Path, theme: str, scale: float, which: str) -> None:
     review = ReviewWindow(service, tasks)
     review.resize(*SIZE)
     review.show()
-    review.login_page.email.setText(demo["recruiter"].split(" / ")[0])
-    review.login_page.password.setText(demo["recruiter"].split(" / ")[1])
+    review.login_page.email.setText(demo["recruiter_email"])
+    review.login_page.password.setText(demo["recruiter_password"])
     save(review, "11-proctor-sign-in")
     review.login_page.button.click()
     until(lambda: review.list_page.model.rowCount() > 0)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
+import json
 import os
 import sys
 
@@ -21,9 +23,10 @@ def main(argv: list[str] | None = None) -> int:
     admin = commands.add_parser("create-admin", help="create a system administrator")
     admin.add_argument("--email", default=os.environ.get("ELLA_ADMIN_EMAIL"))
     admin.add_argument("--password", default=os.environ.get("ELLA_ADMIN_PASSWORD"))
-    commands.add_parser(
+    seed = commands.add_parser(
         "seed-demo", help="add a demo company, recruiter, questions, assessment and candidate"
     )
+    seed.add_argument("--json", action="store_true", help="print what was seeded as JSON")
     sweep = commands.add_parser(
         "sweep", help="send due reminders and complete attempts whose time ran out"
     )
@@ -74,6 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         from server.demo import seed_demo
 
         demo = seed_demo(app.state.context)
+        if args.json:
+            print(json.dumps(dataclasses.asdict(demo)))
+            return 0
         print(
             f"recruiter: {demo.recruiter_email} / {demo.recruiter_password}\n"
             f"company: {demo.company_id}\n"

@@ -1,7 +1,7 @@
 """proctoring sessions and events, sync devices and ledger
 
 Revision ID: 0100
-Revises: 0002
+Revises: 0003
 Create Date: 2026-12-03 17:15:30.236265
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import server.db
 
 revision: str = "0100"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
