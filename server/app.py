@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy import Engine
 
 from server.admin.router import router as admin_router
 from server.assessments.code_runner import close_code_runner
@@ -70,8 +71,8 @@ def build_api() -> APIRouter:
     return api
 
 
-def create_app(settings: Settings | None = None, *, mail: MailSender | None = None) -> FastAPI:
-    settings = settings or Settings()
+def create_context(settings: Settings, *, mail: MailSender | None = None) -> ServerContext:
+    """Connect to the database, migrate it, and make the first administrator if configured."""
     engine = make_engine(settings.resolved_database_url)
     upgrade_database(engine)
     context = ServerContext(
@@ -86,12 +87,24 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
             ensure_admin(
                 db, context.passwords, email=settings.admin_email, password=settings.admin_password
             )
+    return context
+
+
+def close_context(context: ServerContext) -> None:
+    close_code_runner(context)
+    bind = context.sessions.kw["bind"]
+    assert isinstance(bind, Engine)
+    bind.dispose()
+
+
+def create_app(settings: Settings | None = None, *, mail: MailSender | None = None) -> FastAPI:
+    """The app, with its context in `app.state.context` (closed when the app shuts down)."""
+    settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
-        close_code_runner(context)
-        engine.dispose()
+        close_context(app.state.context)
 
     app = FastAPI(
         title="EllaAI Platform API",
@@ -100,7 +113,7 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
         "`{success, data, error, meta}`; errors carry one of the documented codes.",
         lifespan=lifespan,
     )
-    app.state.context = context
+    app.state.context = create_context(settings, mail=mail)
     install_error_handlers(app)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     api = build_api()

@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 import redis
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from server.app import create_app
+from server.app import close_context, create_app, create_context
 from server.auth.models import User
 from server.config import Settings
 from server.db import Base, make_engine, transaction, upgrade_database
@@ -79,10 +80,27 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def shared_app(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
+    """Building the routes costs most of a second: one app, a fresh context for every test."""
+    base = tmp_path_factory.mktemp("shared-app")
+    return create_app(
+        Settings(
+            ELLA_ENV="test",
+            ELLA_SECRET_KEY=TEST_SECRET,
+            ELLA_DATA_DIR=base,
+            DATABASE_URL=f"sqlite:///{base / 'unused.db'}",
+        )
+    )
+
+
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings)
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+def client(shared_app: FastAPI, settings: Settings) -> Iterator[TestClient]:
+    previous = shared_app.state.context
+    close_context(previous)
+    shared_app.state.context = create_context(settings)
+    # Shutting the app down at the end closes this test's context.
+    with TestClient(shared_app, raise_server_exceptions=False) as test_client:
         yield test_client
 
 
