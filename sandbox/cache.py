@@ -91,6 +91,7 @@ class ModuleCache:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(module.serialize())
+            os.chmod(tmp, 0o644)
             os.replace(tmp, target)
         except OSError as exc:
             Path(tmp).unlink(missing_ok=True)

@@ -485,6 +485,9 @@ class GuestInstance:
 
     def control(self, data: bytes, memory_bytes: int) -> None:
         self._control += data
+        if len(self._control) > _CONTROL_CAP and b"\n" not in self._control:
+            # the guest's own code can write here too: never buffer without bound
+            del self._control[_CONTROL_CAP:]
         while (newline := self._control.find(b"\n")) >= 0:
             line = bytes(self._control[:newline]).decode("utf-8", "replace")
             del self._control[: newline + 1]
@@ -499,7 +502,7 @@ class GuestInstance:
         # Messages out of order are ignored: the candidate's code shares the guest with the
         # harness and could forge them, but gains nothing (budgets only start in order, once).
         if tag == "C" and job.compile_error is None and self._current is None:
-            job.compile_error = _json_str(rest)
+            job.compile_error = _clip(_json_str(rest))
             self._complete()
         elif tag == "S" and not self._setup_done and self._current is None:
             self._setup_done = True
@@ -522,7 +525,7 @@ class GuestInstance:
             record.elapsed_ms = (now - record.started) * 1000
             record.memory_bytes = memory_bytes
             record.kind = kind if kind in ("ok", "error", "memory", "exit") else "error"
-            record.detail = _json_str(detail)
+            record.detail = _clip(_json_str(detail))
             self._current = None
             if tag == "E" and record.position == len(job.budgets_ms) - 1:
                 self._complete()
@@ -530,7 +533,18 @@ class GuestInstance:
                 self._deadline(HARNESS_BUDGET_MS)
 
 
+_CONTROL_CAP = 1024 * 1024  # longest protocol line kept (error details are cut there)
+
 _STOP_DETAIL = {Crash.OUTPUT: "output limit exceeded", Crash.INTERNAL: "stopped by the host"}
+
+
+_DETAIL_CAP = 64 * 1024  # characters of an error message or traceback kept
+
+
+def _clip(text: str) -> str:
+    if len(text) <= _DETAIL_CAP:
+        return text
+    return text[: _DETAIL_CAP // 2] + "\n... (cut) ...\n" + text[-_DETAIL_CAP // 2 :]
 
 
 def _json_str(text: str) -> str:

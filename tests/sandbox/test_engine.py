@@ -243,3 +243,23 @@ def test_engine_maxima_are_hard_caps(cache_dir: Path) -> None:
                     language="javascript", code="1", test_cases=[TestCase(stdin="")] * 3
                 )
             )
+
+
+class _SilentPython(PythonRuntime):
+    """A broken runtime: its harness ignores the protocol and exits."""
+
+    id = "silent"
+    aliases = ()
+
+    def argv(self) -> list[str]:
+        return ["python", "-I", "-S", "-c", "import sys; sys.stdin.buffer.read()"]
+
+
+def test_a_runtime_that_breaks_the_protocol_is_an_internal_error(cache_dir: Path) -> None:
+    with Engine(cache_dir, warm_instances=0, runtimes=[_SilentPython()]) as eng:
+        result = eng.execute(
+            ExecutionRequest(language="silent", code="print(1)", test_cases=[TestCase(stdin="")])
+        )
+    assert result.verdict is Verdict.INTERNAL_ERROR
+    assert result.results[0].verdict is Verdict.INTERNAL_ERROR
+    assert result.instances == 1  # no retry loop

@@ -323,3 +323,21 @@ def test_sleeping_past_the_limit_is_a_time_limit_without_waiting(run: Runner) ->
     )
     assert [r.verdict for r in result.results] == [Verdict.ACCEPTED, Verdict.TIME_LIMIT_EXCEEDED]
     assert time.perf_counter() - started < 3
+
+
+def test_writes_to_the_protocol_channel_are_bounded_and_harmless(run: Runner) -> None:
+    code = (
+        "import os\nfor _ in range(300):\n    os.write(0, b'x' * 100_000)\n"
+        "os.write(0, b'B 7\\n')\nprint('still judged')\n"
+    )
+    result = run(code, [TestCase(stdin="", expected_output="still judged")])
+    assert result.verdict is Verdict.ACCEPTED
+
+
+def test_huge_error_message(run: Runner) -> None:
+    result = run("raise ValueError('e' * 3_000_000)\n")
+    assert result.verdict is Verdict.RUNTIME_ERROR
+    error = result.results[0].error or ""
+    assert error.startswith("Traceback")
+    assert error.endswith("eee\n")
+    assert len(error) < 70_000
