@@ -21,7 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -83,7 +83,11 @@ def server_process(database_url: str | None, data_dir: Path) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(10)
+        try:
+            process.wait(15)
+        except subprocess.TimeoutExpired:  # still draining connections: enough
+            process.kill()
+            process.wait()
 
 
 @contextmanager
@@ -285,23 +289,32 @@ async def _load(url: str, world: World, setups: list[dict[str, Any]]) -> tuple[l
 
 
 def main() -> None:
-    rows: list[list[str]] = []
+    widths = (44, 40, 24)
+    show = _printer(widths)
+    show(["benchmark", "result", "target", ""])
+    show(["-" * w for w in widths] + ["-" * 6])
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         with server_process(None, work / "sqlite") as url:
-            rows.append(offline_flush(url, work))
-            rows.append(ingest(url, "SQLite"))
-            rows.append(candidates(url))
+            show(offline_flush(url, work))
+            show(ingest(url, "SQLite"))
+            show(candidates(url))
         with postgres_database() as pg_url:
             if pg_url is None:
-                rows.append(["ingest, batches of 100 (PostgreSQL)", "skipped: no server", "", ""])
+                show(["ingest, batches of 100 (PostgreSQL)", "skipped: no server", "", ""])
             else:
                 with server_process(pg_url, work / "pg") as url:
-                    rows.append(ingest(url, "PostgreSQL"))
-    header = ["benchmark", "result", "target", ""]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
-    for row in [header, ["-" * w for w in widths], *rows]:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+                    show(ingest(url, "PostgreSQL"))
+
+
+def _printer(widths: tuple[int, ...]) -> Callable[[list[str]], None]:
+    """Rows are printed as they are measured: the whole run takes minutes."""
+
+    def show(row: list[str]) -> None:
+        cells = [cell.ljust(w) for cell, w in zip(row, widths, strict=False)] + row[len(widths) :]
+        print("  ".join(cells).rstrip(), flush=True)
+
+    return show
 
 
 if __name__ == "__main__":
