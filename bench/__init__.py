@@ -12,4 +12,5 @@ BENCHMARKS: dict[str, str] = {
     "desktop": "bench.desktop",
     "sandbox": "bench.sandbox",
     "proctoring": "bench.proctoring",
+    "sync": "bench.sync",
 }

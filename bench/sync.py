@@ -288,7 +288,7 @@ async def _load(url: str, world: World, setups: list[dict[str, Any]]) -> tuple[l
 # --- the table ------------------------------------------------------------------------------
 
 
-def main() -> None:
+def main(argv: list[str]) -> None:
     widths = (44, 40, 24)
     show = _printer(widths)
     show(["benchmark", "result", "target", ""])
@@ -318,4 +318,4 @@ def _printer(widths: tuple[int, ...]) -> Callable[[list[str]], None]:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
