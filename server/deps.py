@@ -165,12 +165,17 @@ def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
     session = db.get(AuthSession, claims.session_id)
     if session is None or session.revoked_at is not None or session.subject_id != claims.user_id:
         raise AuthenticationRequired("This session has ended; sign in again")
-    if claims.user_id.startswith("candidate_"):
-        return candidate_actor(db, claims.user_id, session.id)
-    user = db.get(User, claims.user_id)
+    return session_actor(db, session)
+
+
+def session_actor(db: Session, session: AuthSession) -> Actor:
+    """Who a login session belongs to, checked again now: suspension takes effect at once."""
+    if session.subject_id.startswith("candidate_"):
+        return candidate_actor(db, session.subject_id, session.id)
+    user = db.get(User, session.subject_id)
     if user is None:
         raise AuthenticationRequired("This account no longer exists")
-    _refuse_suspended(user)
+    refuse_inactive(user)
     return user_actor(user, session.id)
 
 
@@ -210,14 +215,18 @@ def candidate_actor(db: Session, candidate_id: str, session_id: str) -> Actor:
     )
 
 
-def _refuse_suspended(user: User) -> None:
-    if user.status == "suspended":
-        if user.suspended_until is None or user.suspended_until > datetime.now(UTC):
-            raise AuthenticationRequired(
-                "This account is suspended", details={"reason": "account_suspended"}
-            )
-    elif user.status != "active":
-        raise AuthenticationRequired("This account is not active yet")
+def refuse_inactive(user: User) -> None:
+    """Refuse a suspended account (until its suspension ends) and one never activated."""
+    if user.status == "suspended" and (
+        user.suspended_until is None or user.suspended_until > datetime.now(UTC)
+    ):
+        raise AuthenticationRequired(
+            "This account is suspended", details={"reason": "account_suspended"}
+        )
+    if user.status == "invited":
+        raise AuthenticationRequired(
+            "This account has not been activated; use the invitation sent by email"
+        )
 
 
 def _api_key_actor(db: Session, credential: str) -> Actor:

@@ -17,9 +17,10 @@ from server.config import OidcProvider, Settings
 from server.deps import (
     Actor,
     ServerContext,
-    candidate_actor,
     refuse_during_maintenance,
+    refuse_inactive,
     resolve_actor,
+    session_actor,
     user_actor,
 )
 from server.errors import AuthenticationRequired, Gone, NotFound
@@ -93,7 +94,7 @@ def _finish_login(
 ) -> TokenPair:
     try:
         actor = user_actor(user, None)
-        _check_active(user)
+        refuse_inactive(user)
     except AuthenticationRequired as refusal:
         audit.record(
             db,
@@ -120,19 +121,6 @@ def _finish_login(
     )
     db.commit()
     return tokens
-
-
-def _check_active(user: User) -> None:
-    if user.status == "suspended" and (
-        user.suspended_until is None or user.suspended_until > datetime.now(UTC)
-    ):
-        raise AuthenticationRequired(
-            "This account is suspended", details={"reason": "account_suspended"}
-        )
-    if user.status == "invited":
-        raise AuthenticationRequired(
-            "This account has not been activated; use the invitation sent by email"
-        )
 
 
 def login_with_id_token(
@@ -235,20 +223,10 @@ def refresh(db: Session, settings: Settings, *, refresh_token: str, ip: str | No
     if spent.rowcount != 1:  # type: ignore[attr-defined]
         db.rollback()
         raise AuthenticationRequired("Refresh token was already used")
-    actor = subject_actor(db, session)
+    actor = session_actor(db, session)
     tokens = _tokens(db, settings, actor, session)
     db.commit()
     return tokens
-
-
-def subject_actor(db: Session, session: AuthSession) -> Actor:
-    if session.subject_id.startswith("candidate_"):
-        return candidate_actor(db, session.subject_id, session.id)
-    user = db.get(User, session.subject_id)
-    if user is None:
-        raise AuthenticationRequired("This account no longer exists")
-    _check_active(user)
-    return user_actor(user, session.id)
 
 
 def revoke_session(db: Session, session: AuthSession, *, reason: str) -> None:
