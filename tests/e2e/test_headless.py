@@ -85,10 +85,14 @@ def test_killed_at_random_and_restarted_loses_nothing(live_server, tmp_path, clo
     for attempt_number in range(KILLS):
         log = tmp_path / f"run-{attempt_number}.log"
         with log.open("w") as stderr:
+            before = _progress(data_dir / "journal.db")
             process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
             if attempt_number == 0:
                 _wait_for_attempt(data_dir / "journal.db")  # the invitation signs in only once
-            time.sleep(rng.uniform(0.05, 1.5))
+            # Kill at a random point after this run has made some progress of its own, so a
+            # fast machine cannot finish the whole attempt before the first kill.
+            _wait_for_progress(data_dir / "journal.db", beyond=before, process=process)
+            time.sleep(rng.uniform(0.0, 0.05))
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
@@ -142,6 +146,29 @@ def test_killed_at_random_and_restarted_loses_nothing(live_server, tmp_path, clo
         ledger = db.scalars(select(SyncEntry.status).where(SyncEntry.device_id == device_id)).all()
         assert ledger == ["applied"] * outbox["acked"]
     engine.dispose()
+
+
+def _progress(journal_path: Path) -> int:
+    """Answers journaled plus outbox entries the server acknowledged."""
+    if not journal_path.exists():
+        return 0
+    try:
+        with sqlite3.connect(journal_path, timeout=1) as conn:
+            answers = conn.execute("SELECT COUNT(*) FROM answers").fetchone()[0]
+            acked = conn.execute("SELECT COUNT(*) FROM outbox WHERE status = 'acked'").fetchone()
+            return int(answers) + int(acked[0])
+    except sqlite3.Error:
+        return 0
+
+
+def _wait_for_progress(
+    journal_path: Path, *, beyond: int, process: subprocess.Popen[bytes], timeout: float = 60
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        if _progress(journal_path) > beyond:
+            return
+        time.sleep(0.02)
 
 
 def _wait_for_attempt(journal_path: Path, timeout: float = 60) -> None:
