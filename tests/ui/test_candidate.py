@@ -267,3 +267,16 @@ def test_paste_from_outside_is_recorded_and_can_be_blocked(qtbot, tasks, sink, t
     assert code.editor.toPlainText() == before
     assert ("paste", (34, 2, True)) in sink.events
     assert "not allowed" in window.exam_page.banner.label.text()
+
+
+def test_question_views_are_built_ahead_so_switching_only_shows_them(qtbot, window):
+    start_exam(qtbot, window)
+    exam = window.exam_page
+    assert exam.attempt is not None
+    count = len(exam.attempt.questions)
+    qtbot.waitUntil(lambda: exam.stack.count() == count)
+    views = [exam.stack.widget(i) for i in range(count)]
+    for i in range(count):
+        exam.navigator.setCurrentRow(i)
+        assert exam.stack.currentWidget() is exam.view(i)
+    assert [exam.stack.widget(i) for i in range(exam.stack.count())] == views
