@@ -67,6 +67,12 @@ def _run_child(kind: str) -> None:
     c.window._run_attempt(attempt)
     app.processEvents()
     if kind == "switch":
+        # a candidate reads the first question before clicking another: the app runs for a
+        # second first (the views are built in that time, `ExamPage._build_next`)
+        settle = time.monotonic() + 1.0
+        while time.monotonic() < settle:
+            app.processEvents()
+            time.sleep(0.01)
         times = []
         exam = c.window.exam_page
         for i in range(1, len(attempt.questions)):
@@ -128,7 +134,7 @@ def _fresh_invite(server: DemoServer) -> str:
             email=f"bench-{time.time_ns()}@example.com", first_name="Bench", last_name="Mark"
         )
         invitation = recruiter.candidates.invite(
-            candidate["id"], assessment_id=demo["assessment"], message="Benchmark"
+            candidate["id"], assessment_id=demo["assessment_id"], message="Benchmark"
         )
     return str(invitation["inviteLink"]).split("token=", 1)[1]
 

@@ -7,7 +7,7 @@ An attempt left in progress (the app closed or killed) resumes where it was on t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QGuiApplication, QScreen
 from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
@@ -17,6 +17,10 @@ from ui.ports import Attempt, CandidateService, Invitation, LockdownSink, Result
 from ui.results import ResultsPage
 from ui.syscheck import SystemCheckPage
 from ui.tasks import Lane, TaskManager
+
+# how long a window that is not active when lockdown starts has to become active before the
+# candidate counts as having left
+ARM_GRACE_MS = 3_000
 
 
 class CandidateWindow(QMainWindow):
@@ -36,6 +40,10 @@ class CandidateWindow(QMainWindow):
         self.invitation: Invitation | None = None
         self.locked = False
         self._focused = True
+        # under lockdown: whether focus changes count yet (see `lock`)
+        self._watching = False
+        self._arm_timer = QTimer(self, singleShot=True, interval=ARM_GRACE_MS)
+        self._arm_timer.timeout.connect(self._arm)
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -135,7 +143,8 @@ class CandidateWindow(QMainWindow):
         if self.locked:
             return
         self.locked = True
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, True)
+        self._focused = True
+        self._set_on_top(True)
         self.showFullScreen()
         app = QGuiApplication.instance()
         assert isinstance(app, QGuiApplication)
@@ -143,22 +152,61 @@ class CandidateWindow(QMainWindow):
         app.screenAdded.connect(self._screens_changed)
         app.screenRemoved.connect(self._screens_changed)
         app.installEventFilter(self)
+        # Leaving counts from the moment the window is the active one in lockdown. A window that
+        # is not active yet (just shown on resume; a window manager still placing it full screen)
+        # is asked to come forward; if it still is not after the grace, the candidate is
+        # elsewhere and that is recorded then.
+        self._watching = self.isActiveWindow()
+        if not self._watching:
+            self.raise_()
+            self.activateWindow()
+            self._arm_timer.start()
 
     def unlock(self) -> None:
         if not self.locked:
             return
         self.locked = False
+        self._watching = False
+        self._arm_timer.stop()
         app = QGuiApplication.instance()
         assert isinstance(app, QGuiApplication)
         app.applicationStateChanged.disconnect(self._app_state)
         app.screenAdded.disconnect(self._screens_changed)
         app.screenRemoved.disconnect(self._screens_changed)
         app.removeEventFilter(self)
-        self.setWindowFlag(Qt.WindowType.WindowStaysOnTopHint, False)
+        self._set_on_top(False)
         self.showNormal()
 
+    def _set_on_top(self, on: bool) -> None:
+        flags = self.windowFlags()
+        flags = flags | Qt.WindowType.WindowStaysOnTopHint if on else (
+            flags & ~Qt.WindowType.WindowStaysOnTopHint
+        )  # fmt: skip
+        handle = self.windowHandle()
+        if handle is None:
+            self.setWindowFlags(flags)  # no native window yet: nothing to re-create
+            return
+        # QWidget.setWindowFlags re-parents the widget: it hides the native window and shows it
+        # again, which takes activation away from it (X11 unmaps it and the window manager moves
+        # the focus). The platform windows change stay-on-top in place (_NET_WM_STATE_ABOVE,
+        # HWND_TOPMOST, the NSWindow level), so hand the flag to the native window directly and
+        # tell the widget without it acting on it.
+        self.overrideWindowFlags(flags)
+        handle.setFlags(flags)
+
+    def _arm(self) -> None:
+        if not self.locked or self._watching:
+            return
+        self._watching = True
+        self._arm_timer.stop()
+        app = QGuiApplication.instance()
+        assert isinstance(app, QGuiApplication)
+        if app.applicationState() != Qt.ApplicationState.ApplicationActive:
+            self.focus_changed(False)
+
     def _app_state(self, state: Qt.ApplicationState) -> None:
-        self.focus_changed(state == Qt.ApplicationState.ApplicationActive)
+        if self._watching:
+            self.focus_changed(state == Qt.ApplicationState.ApplicationActive)
 
     def focus_changed(self, focused: bool) -> None:
         if focused == self._focused:
@@ -185,8 +233,12 @@ class CandidateWindow(QMainWindow):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # under lockdown a minimised window counts as leaving the assessment
-        is_state = watched is self and event.type() == QEvent.Type.WindowStateChange
-        if is_state and self.isMinimized():
+        if watched is not self:
+            return False
+        if event.type() == QEvent.Type.WindowActivate and not self._watching:
+            self._arm()
+        elif event.type() == QEvent.Type.WindowStateChange and self.isMinimized():
+            self._arm()
             self.focus_changed(False)
             self.showFullScreen()
         return False

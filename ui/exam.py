@@ -143,6 +143,12 @@ class ExamPage(QWidget):
         self._ticker.setInterval(250)
         self._ticker.timeout.connect(self.tick)
         self._status_relay = Relay(self._on_status, self)
+        # builds the other questions' views while the candidate reads the first, one per turn of
+        # the event loop, so switching only shows a view that already exists
+        self._prebuild = QTimer(self)
+        self._prebuild.setSingleShot(True)
+        self._prebuild.setInterval(0)
+        self._prebuild.timeout.connect(self._build_next)
 
     # --- loading ---
     def load(self, attempt: Attempt) -> None:
@@ -160,6 +166,7 @@ class ExamPage(QWidget):
         self.navigator.setCurrentRow(min(attempt.current_index, len(attempt.questions) - 1))
         self._ticker.start()
         self.tick()
+        self._prebuild.start()
 
     def _mark(self, index: int) -> None:
         assert self.attempt is not None
@@ -205,6 +212,18 @@ class ExamPage(QWidget):
             self._views[index] = view
             self.stack.addWidget(view)
         return view
+
+    def _build_next(self) -> None:
+        if self.attempt is None:
+            return
+        missing = [i for i in range(len(self.attempt.questions)) if i not in self._views]
+        if missing:
+            view = self.view(missing[0])
+            # style and layout now, not when the view is first shown
+            view.ensurePolished()
+            view.adjustSize()
+            if len(missing) > 1:
+                self._prebuild.start()
 
     def show_question(self, index: int) -> None:
         if self.attempt is None or not 0 <= index < len(self.attempt.questions):
@@ -355,6 +374,7 @@ class ExamPage(QWidget):
 
     def stop(self) -> None:
         self._ticker.stop()
+        self._prebuild.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()

@@ -210,6 +210,46 @@ def test_leaving_the_window_is_recorded_and_shown(qtbot, window, sink):
     assert sink.events[-1] == ("focus", True)
 
 
+def test_lockdown_keeps_the_window_active_and_records_no_focus_loss(qtbot, window, sink):
+    # going full screen and on top must not take activation from the window: that was read as
+    # the candidate leaving (tests/ui/test_lockdown_x11.py checks it under a window manager)
+    qtbot.waitUntil(window.isActiveWindow)
+    start_exam(qtbot, window)
+    assert window.locked and window.isFullScreen()
+    assert window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert window.isActiveWindow()
+    qtbot.wait(1500)
+    assert [e for e in sink.events if e[0] == "focus"] == []
+    assert not window.exam_page.banner.isVisible()
+
+    window._app_state(Qt.ApplicationState.ApplicationInactive)  # a real loss still counts
+    assert sink.events[-1] == ("focus", False)
+    assert "left the assessment" in window.exam_page.banner.label.text()
+
+
+def test_lockdown_starting_inactive_counts_only_a_loss_that_outlasts_the_grace(
+    qtbot, window, sink, monkeypatch
+):
+    monkeypatch.setattr(window, "isActiveWindow", lambda: False)
+    monkeypatch.setattr(window, "activateWindow", lambda: None)
+    start_exam(qtbot, window)
+    window._app_state(Qt.ApplicationState.ApplicationInactive)  # settling: not counted
+    assert sink.events == []
+    with qtbot.wait_signal(window._arm_timer.timeout, timeout=5000):
+        pass
+    # the window never came forward and the application is still active: nothing recorded
+    assert sink.events == []
+    window._app_state(Qt.ApplicationState.ApplicationInactive)  # armed now: counted
+    assert sink.events == [("focus", False)]
+
+
+def test_unlock_clears_stay_on_top(qtbot, window):
+    start_exam(qtbot, window)
+    window.unlock()
+    assert not window.windowFlags() & Qt.WindowType.WindowStaysOnTopHint
+    assert not window.isFullScreen()
+
+
 def test_paste_from_outside_is_recorded_and_can_be_blocked(qtbot, tasks, sink, tmp_path, runner):
     from PySide6.QtCore import QMimeData
 
@@ -227,3 +267,16 @@ def test_paste_from_outside_is_recorded_and_can_be_blocked(qtbot, tasks, sink, t
     assert code.editor.toPlainText() == before
     assert ("paste", (34, 2, True)) in sink.events
     assert "not allowed" in window.exam_page.banner.label.text()
+
+
+def test_question_views_are_built_ahead_so_switching_only_shows_them(qtbot, window):
+    start_exam(qtbot, window)
+    exam = window.exam_page
+    assert exam.attempt is not None
+    count = len(exam.attempt.questions)
+    qtbot.waitUntil(lambda: exam.stack.count() == count)
+    views = [exam.stack.widget(i) for i in range(count)]
+    for i in range(count):
+        exam.navigator.setCurrentRow(i)
+        assert exam.stack.currentWidget() is exam.view(i)
+    assert [exam.stack.widget(i) for i in range(exam.stack.count())] == views
