@@ -9,10 +9,11 @@ is authenticated unless it is mounted elsewhere on purpose (login, health).
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -46,6 +47,9 @@ from server.storage import BlobStore, LocalBlobStore
 
 API_KEY_PREFIX = "ellaai_ak_"
 PLAN_CACHE_SECONDS = 30.0
+MAINTENANCE_CACHE_SECONDS = 1.0
+# engine -> (maintenance mode, monotonic expiry)
+_maintenance: weakref.WeakKeyDictionary[Any, tuple[bool, float]] = weakref.WeakKeyDictionary()
 
 
 @dataclass
@@ -159,24 +163,54 @@ def _credentials(request: Request) -> str | None:
 
 
 def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
+    """The caller, read afresh on every request (a logout or a suspension takes effect at once),
+    in one query: the login session with whom it belongs to."""
     if credential.startswith(API_KEY_PREFIX):
         return _api_key_actor(db, credential)
     claims = read_access_token(settings, credential)
-    session = db.get(AuthSession, claims.session_id)
-    if session is None or session.revoked_at is not None or session.subject_id != claims.user_id:
+    if claims.user_id.startswith("candidate_"):
+        row = db.execute(
+            select(AuthSession, Candidate, Invitation)
+            .outerjoin(Candidate, Candidate.id == AuthSession.subject_id)
+            .outerjoin(
+                Invitation,
+                (Invitation.session_id == AuthSession.id)
+                & (Invitation.candidate_id == AuthSession.subject_id),
+            )
+            .where(AuthSession.id == claims.session_id)
+            .limit(1)
+        ).first()
+        session = _live_session(row[0] if row else None, claims.user_id)
+        assert row is not None
+        return _candidate_actor(row[1], row[2], session.id)
+    found = db.execute(
+        select(AuthSession, User)
+        .outerjoin(User, User.id == AuthSession.subject_id)
+        .where(AuthSession.id == claims.session_id)
+    ).first()
+    session = _live_session(found[0] if found else None, claims.user_id)
+    assert found is not None
+    return _user_session_actor(found[1], session.id)
+
+
+def _live_session(session: AuthSession | None, user_id: str) -> AuthSession:
+    if session is None or session.revoked_at is not None or session.subject_id != user_id:
         raise AuthenticationRequired("This session has ended; sign in again")
-    return session_actor(db, session)
+    return session
 
 
 def session_actor(db: Session, session: AuthSession) -> Actor:
     """Who a login session belongs to, checked again now: suspension takes effect at once."""
     if session.subject_id.startswith("candidate_"):
         return candidate_actor(db, session.subject_id, session.id)
-    user = db.get(User, session.subject_id)
+    return _user_session_actor(db.get(User, session.subject_id), session.id)
+
+
+def _user_session_actor(user: User | None, session_id: str) -> Actor:
     if user is None:
         raise AuthenticationRequired("This account no longer exists")
     refuse_inactive(user)
-    return user_actor(user, session.id)
+    return user_actor(user, session_id)
 
 
 def user_actor(user: User, session_id: str | None) -> Actor:
@@ -201,6 +235,12 @@ def candidate_actor(db: Session, candidate_id: str, session_id: str) -> Actor:
             Invitation.session_id == session_id, Invitation.candidate_id == candidate_id
         )
     )
+    return _candidate_actor(candidate, invitation, session_id)
+
+
+def _candidate_actor(
+    candidate: Candidate | None, invitation: Invitation | None, session_id: str
+) -> Actor:
     if candidate is None or invitation is None:
         raise AuthenticationRequired("This invitation no longer exists")
     return Actor(
@@ -243,8 +283,21 @@ def _api_key_actor(db: Session, credential: str) -> Actor:
 
 
 def maintenance_mode(db: Session) -> bool:
+    """Read at most once a second per database: every request asks. The admin endpoint that
+    switches it forgets the cached answer, so this process sees the switch at once."""
+    bind = db.get_bind()
+    cached = _maintenance.get(bind)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
     config = db.get(SystemConfig, SYSTEM_CONFIG_ID)
-    return bool(config and config.maintenance_mode)
+    on = bool(config and config.maintenance_mode)
+    _maintenance[bind] = (on, now + MAINTENANCE_CACHE_SECONDS)
+    return on
+
+
+def forget_maintenance_mode(db: Session) -> None:
+    _maintenance.pop(db.get_bind(), None)
 
 
 def refuse_during_maintenance(db: Session, actor: Actor | None) -> None:

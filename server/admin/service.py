@@ -12,7 +12,7 @@ from server.audit import service as audit
 from server.auth.models import User
 from server.auth.service import revoke_all_sessions
 from server.companies.models import Company
-from server.deps import Actor
+from server.deps import Actor, forget_maintenance_mode
 from server.errors import Conflict, ValidationFailed, not_found
 from server.pagination import PageParams, paginate
 from server.permissions import ROLE_PERMISSIONS, Role, effective_permissions, ungrantable
@@ -215,6 +215,7 @@ def update_config(db: Session, *, actor: Actor, data: SystemConfigUpdate) -> Sys
         details={"changes": changes},
     )
     db.commit()
+    forget_maintenance_mode(db)
     return config_out(config)
 
 

@@ -19,6 +19,7 @@ from typing import Any, cast
 
 import jwt
 from sqlalchemy import Table, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from proctoring.events import (
@@ -354,23 +355,23 @@ def snapshot_key(session_id: str, sha256: str) -> str:
 
 def ingest_chained(
     db: Session, *, session: ProctorSession, events: Sequence[ChainedEvent], blobs: BlobStore
-) -> None:
-    """Store a batch of one session's chained events in the caller's transaction.
+) -> set[int]:
+    """Store a batch of one session's chained events in the caller's transaction; the seqs of
+    the events it stored (the others were stored before: duplicates).
 
     Events already stored (same seq) are skipped; every new event is checked against its stored
-    or arriving neighbours, and each break found is recorded once as a tamper event.
+    or arriving neighbours, and each break found is recorded once as a tamper event. The insert
+    skips a conflicting (session, seq) too, so a batch racing another stores each event once.
     """
     seqs = [e.seq for e in events]
+    # One query, plain rows: the stored events in the batch's range and its two neighbours.
     stored = {
-        e.seq: e
-        for e in map(
-            _model_event,
-            db.scalars(
-                select(ProctorEventRecord).where(
-                    ProctorEventRecord.session_id == session.id,
-                    ProctorEventRecord.seq.between(min(seqs) - 1, max(seqs) + 1),
-                )
-            ),
+        row.seq: _stored_event(row)
+        for row in db.execute(
+            select(*_CHAIN_COLUMNS).where(
+                EVENTS_TABLE.c.session_id == session.id,
+                EVENTS_TABLE.c.seq.between(min(seqs) - 1, max(seqs) + 1),
+            )
         )
     }
     arriving: dict[int, tuple[ChainedEvent, ProctorEvent]] = {}
@@ -378,7 +379,7 @@ def ingest_chained(
         if wire.seq not in stored and wire.seq not in arriving:
             arriving[wire.seq] = (wire, _chained_model_event(wire))
     if not arriving:
-        return
+        return set()
     window = sorted([*stored.values(), *(m for _, m in arriving.values())], key=lambda e: e.seq)
     breaks = [
         _Break(b.seq, b.kind, b.detail)
@@ -410,13 +411,41 @@ def ingest_chained(
                 "received_at": now,
             }
         )
-    db.execute(insert(EVENTS_TABLE), rows)
-    db.execute(
-        update(ProctorSession)
-        .where(ProctorSession.id == session.id)
-        .values(event_count=ProctorSession.event_count + len(rows), risk_stale=True)
+    inserted = set(db.scalars(_insert_new(db).returning(EVENTS_TABLE.c.seq), rows))
+    if inserted:
+        db.execute(
+            update(ProctorSession)
+            .where(ProctorSession.id == session.id)
+            .values(event_count=ProctorSession.event_count + len(inserted), risk_stale=True)
+        )
+    _record_breaks(db, session, [b for b in breaks if b.seq in inserted or b.seq - 1 in inserted])
+    return inserted
+
+
+_CHAIN_COLUMNS = [
+    EVENTS_TABLE.c[name]
+    for name in ("type", "severity", "occurred_at", "offset", "data", "seq", "prev_hash", "hash")
+]
+
+
+def _insert_new(db: Session) -> Any:
+    """`INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` in the database's own dialect."""
+    dialect = db.get_bind().dialect.name
+    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(EVENTS_TABLE)
+    return stmt.on_conflict_do_nothing(index_elements=["session_id", "seq"])
+
+
+def _stored_event(row: Any) -> ProctorEvent:
+    return ProctorEvent(
+        type=row.type,
+        severity=cast(Severity, row.severity),
+        timestamp=format_timestamp(row.occurred_at),
+        offset=row.offset or 0.0,
+        data=row.data,
+        seq=row.seq,
+        prev_hash=row.prev_hash or "",
+        hash=row.hash or "",
     )
-    _record_breaks(db, session, breaks)
 
 
 def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:

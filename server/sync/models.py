@@ -1,10 +1,10 @@
-"""Devices and the ledger of outbox entries each has had applied."""
+"""Devices, what each has had acknowledged, and the ledger of its non-event entries."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.db import Base, utcnow
@@ -19,12 +19,17 @@ class SyncDevice(Base):
     owner_id: Mapped[str] = mapped_column(String(40), index=True)
     # Every entry up to this seq has been applied (or rejected for good).
     last_seq: Mapped[int] = mapped_column(default=0)
+    # Entries above `last_seq` acknowledged out of order (a batch that overtook an earlier one):
+    # with `last_seq`, the device's acknowledged set, so that no entry needs a row of its own.
+    acked_seqs: Mapped[list[int]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_push_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class SyncEntry(Base):
-    """One applied (device, seq): written in the transaction of the change it made."""
+    """One applied or rejected (device, seq) other than an event, written in the transaction of
+    the change it made. Events have no row: the event table's unique (session, seq) makes them
+    exactly-once, and `SyncDevice` keeps which seqs were acknowledged."""
 
     __tablename__ = "sync_entries"
 

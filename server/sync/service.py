@@ -1,14 +1,20 @@
-"""Applying a device's outbox entries exactly once (Replicache's push, with a ledger per entry).
+"""Applying a device's outbox entries exactly once (Replicache's push).
 
-Every (device, seq) is written to `sync_entries` in the same transaction as the change it made,
-so a replayed, late or reordered batch skips what was applied and applies the rest. Events are
-inserted in bulk with their ledger rows. Answers and completions go through the assessments
-service (`submit_answer`, `complete_attempt`), which commits on its own: each is called with the
-idempotency key `sync:<device>:<seq>`, stored in the answer's transaction, so an answer applied
-just before a crash, whose ledger row was lost, is replayed rather than applied twice.
+A device's acknowledged seqs are kept on its row: a watermark (`last_seq`, every seq up to it
+acknowledged) and the few seqs above it acknowledged out of order (`acked_seqs`). A replayed,
+late or reordered batch answers `duplicate` for those and applies the rest, in the transaction
+that moves the watermark (the device row is locked for it).
+
+Events need no more: the event table's unique (session, seq) and `ON CONFLICT DO NOTHING` store
+each once, so an event the table already holds is a duplicate too. The other entries also get a
+ledger row in `sync_entries` (their outcome, with the refusal). Answers and completions go
+through the assessments service (`submit_answer`, `complete_attempt`), which commits on its own:
+each is called with the idempotency key `sync:<device>:<seq>`, stored in the answer's
+transaction, so an answer applied just before a crash, whose acknowledgement was lost, is
+replayed rather than applied twice.
 
 An entry the server refuses (a session that is not the caller's, an answer to a finished
-attempt, a malformed entry) is recorded as rejected: acknowledged once, never retried forever.
+attempt, a malformed entry) is acknowledged as rejected once, never retried forever.
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -129,12 +135,12 @@ def push(
             details={"supported": [SCHEMA_VERSION]},
         )
     device = _device(db, actor=actor, device_id=request.device_id)
-    seqs = {e.seq for e in request.entries} | {r.seq for r in rejected}
-    seen = set(
-        db.scalars(
-            select(SyncEntry.seq).where(SyncEntry.device_id == device.id, SyncEntry.seq.in_(seqs))
-        )
-    )
+    acked = set(device.acked_seqs)
+    seen = {
+        s
+        for s in {e.seq for e in request.entries} | {r.seq for r in rejected}
+        if s <= device.last_seq or s in acked
+    }
     results = {s: EntryResult(seq=s, status="duplicate") for s in seen}
     invalid = [r for r in rejected if r.seq not in seen]
     results.update({r.seq: r for r in invalid})
@@ -144,8 +150,11 @@ def push(
         applier.record([(r, "invalid") for r in invalid])
         applier.apply(fresh)
         results.update(applier.results)
-        device = db.get_one(SyncDevice, device.id)
-        device.last_seq = _contiguous(db, device)
+        if applier.committed:
+            # An answer committed on the way, which let go of the device's lock: read it again.
+            device = _locked_device(db, device.id)
+            acked = set(device.acked_seqs)
+        device.last_seq, device.acked_seqs = _acknowledge(device.last_seq, acked | set(results))
         device.last_push_at = datetime.now(UTC)
         db.commit()
     except IntegrityError as exc:
@@ -162,10 +171,21 @@ def push(
     )
 
 
+def _acknowledge(last_seq: int, acked: set[int]) -> tuple[int, list[int]]:
+    """The new watermark, and the acknowledged seqs still above it."""
+    while last_seq + 1 in acked:
+        last_seq += 1
+    return last_seq, sorted(s for s in acked if s > last_seq)
+
+
+def _locked_device(db: Session, device_id: str) -> SyncDevice:
+    return db.get_one(SyncDevice, device_id, with_for_update=True, populate_existing=True)
+
+
 def _device(db: Session, *, actor: Actor, device_id: str) -> SyncDevice:
     device = db.get(SyncDevice, device_id, with_for_update=True)
     if device is None:
-        device = SyncDevice(id=device_id, owner_id=actor.id)
+        device = SyncDevice(id=device_id, owner_id=actor.id, last_seq=0, acked_seqs=[])
         db.add(device)
         db.flush()
     elif device.owner_id != actor.id:
@@ -205,6 +225,8 @@ class _Applier:
         self.db, self.actor, self.context = db, actor, context
         self.device_id, self.blobs = device_id, blobs
         self.results: dict[int, EntryResult] = {}
+        # True once an answer or completion committed the transaction (and the device's lock).
+        self.committed = False
 
     def apply(self, entries: Sequence[Entry]) -> None:
         """Sessions first (a device opens one offline and sends its events right behind it),
@@ -224,7 +246,8 @@ class _Applier:
             if isinstance(entry, EventEntry):
                 events[entry.session_id].append(entry)
         for session_id, batch in events.items():
-            self.record([(r, "event") for r in self._events(sessions[session_id], batch)])
+            # No ledger rows: the event table itself holds each event once.
+            self.results.update({r.seq: r for r in self._events(sessions[session_id], batch)})
         for entry in entries:
             if isinstance(entry, SessionEndEntry):
                 self.record([(self._end_session(entry, sessions[entry.session_id]), entry.kind)])
@@ -277,12 +300,19 @@ class _Applier:
         try:
             if isinstance(session, AppError):
                 raise session
-            proctoring.ingest_chained(
+            stored = proctoring.ingest_chained(
                 self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
             )
         except AppError as error:
             return [_rejected(e.seq, error) for e in batch]
-        return [_applied(e.seq) for e in batch]
+        # An entry whose event was stored before (by an earlier entry) is a duplicate; two
+        # entries carrying one event in this batch: the first applied it.
+        results: list[EntryResult] = []
+        for entry in batch:
+            applied = entry.event.seq in stored
+            stored.discard(entry.event.seq)
+            results.append(EntryResult(seq=entry.seq, status="applied" if applied else "duplicate"))
+        return results
 
     def _end_session(
         self, entry: SessionEndEntry, session: ProctorSession | AppError
@@ -299,6 +329,7 @@ class _Applier:
         """Through the assessments service, which commits itself: commit ours first, so that a
         refusal's rollback loses nothing but the refused change."""
         self.db.commit()
+        self.committed = True
         settings = self.context.settings
         try:
             if isinstance(entry, CompleteEntry):
@@ -342,18 +373,3 @@ def _answer_request(entry: AnswerEntry) -> SubmitAnswerRequest:
 
 def _applied(seq: int) -> EntryResult:
     return EntryResult(seq=seq, status="applied")
-
-
-def _contiguous(db: Session, device: SyncDevice) -> int:
-    """The highest seq with every seq up to it in the ledger."""
-    last = device.last_seq
-    later = db.scalars(
-        select(SyncEntry.seq)
-        .where(SyncEntry.device_id == device.id, SyncEntry.seq > last)
-        .order_by(SyncEntry.seq)
-    )
-    for seq in later:
-        if seq != last + 1:
-            break
-        last = seq
-    return last
