@@ -566,9 +566,14 @@ class ReviewWindow(QMainWindow):
 
     def refresh(self) -> None:
         query = self.list_page.query()
-        self.tasks.op(self, lambda: self.service.sessions(query)).success(self._sessions).run()
+        self.tasks.op(self, lambda: self.service.sessions(query)).success(
+            lambda rows: self._sessions(query, rows)
+        ).run()
 
-    def _sessions(self, rows: list[SessionSummary]) -> None:
+    def _sessions(self, query: SessionFilter, rows: list[SessionSummary]) -> None:
+        # Answers can arrive out of order when filters change quickly: show only the newest.
+        if query != self.list_page.query():
+            return
         self.list_page.set_rows(rows)
         self.list_page.table.setFocus()
 
