@@ -1,8 +1,7 @@
 """The `SystemCheck` port: camera, head pose, displays, blocked apps, network, sandbox.
 
-The camera feed and face detection here are interim (OpenCV + mediapipe's full-range face
-detector, on one worker thread at a few frames per second) until the `proctoring` package's
-sources and analysis worker land in main; then `VisionFeed` wraps those instead.
+The camera preview runs `proctoring`'s frame sources and face analysis on one worker thread at a
+few frames per second.
 """
 
 from __future__ import annotations
@@ -12,10 +11,14 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
+import cv2
 from PySide6.QtGui import QGuiApplication
 
+from proctoring.errors import EnvironmentProblem
+from proctoring.sources import CameraSource, FrameSource, Image, VideoFileSource, as_image
+from proctoring.vision import FaceAnalyzer, FaceObservation
 from ui.ports import CheckResult, CheckStatus, Invitation, PreviewFrame
 
 log = logging.getLogger(__name__)
@@ -27,7 +30,8 @@ class Preparable(Protocol):
 
 
 class VisionFeed:
-    """Frames from a camera index or a video file (looped), with a face count per frame."""
+    """Frames from a camera index or a video file (looped), with faces and head pose per frame:
+    `proctoring`'s own frame sources and face analysis, so the check sees what the exam will."""
 
     def __init__(self, source: int | Path) -> None:
         self.source = source
@@ -36,17 +40,24 @@ class VisionFeed:
         self._poses: list[tuple[float, float]] = []
         self.last: PreviewFrame | None = None
 
-    def available(self) -> bool:
-        import cv2
+    def _open(self) -> FrameSource:
+        source: FrameSource = (
+            VideoFileSource(self.source)
+            if isinstance(self.source, Path)
+            else CameraSource(self.source)
+        )
+        source.open()
+        return source
 
-        if isinstance(self.source, Path) and not self.source.exists():
-            return False
-        cap = cv2.VideoCapture(self._cv_source())
+    def available(self) -> bool:
         try:
-            ok, _ = cap.read()
-            return bool(ok)
+            source = self._open()
+        except EnvironmentProblem:
+            return False
+        try:
+            return source.read() is not None
         finally:
-            cap.release()
+            source.close()
 
     def start(self, callback: Callable[[PreviewFrame | None], None]) -> bool:
         if self._thread is not None:
@@ -66,58 +77,47 @@ class VisionFeed:
             self._thread.join(timeout=5)
         self._thread = None
 
-    def _cv_source(self) -> Any:
-        # OpenCV reads an int as a camera index and a str as a file
-        return str(self.source) if isinstance(self.source, Path) else self.source
-
     def baseline(self) -> tuple[float, float] | None:
-        """Mean (yaw, pitch) proxy over the recent frames with exactly one face."""
+        """Mean (yaw, pitch) over the recent frames with exactly one face."""
         recent = self._poses[-10:]
         if not recent:
             return None
         return (sum(p[0] for p in recent) / len(recent), sum(p[1] for p in recent) / len(recent))
 
     def _loop(self, callback: Callable[[PreviewFrame | None], None]) -> None:
-        import cv2
-        import mediapipe as mp
-
-        is_file = isinstance(self.source, Path)
-        cap = cv2.VideoCapture(self._cv_source())
-        detector: Any = mp.solutions.face_detection.FaceDetection(
-            model_selection=1, min_detection_confidence=0.5
-        )
         period = 1.0 / PREVIEW_FPS
+        source = self._open()
         try:
-            while not self._stop.is_set():
-                started = time.monotonic()
-                ok, bgr = cap.read()
-                if not ok and is_file:
-                    cap.set(cv2.CAP_PROP_POS_FRAMES, 0)  # a demo video loops
-                    ok, bgr = cap.read()
-                if not ok:
-                    callback(None)
-                    return
-                h, w = bgr.shape[:2]
-                if w > 640:
-                    bgr = cv2.resize(bgr, (640, round(h * 640 / w)))
-                    h, w = bgr.shape[:2]
-                rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
-                found = detector.process(rgb).detections or []
-                yaw = pitch = None
-                if len(found) == 1:
-                    box = found[0].location_data.relative_bounding_box
-                    # interim pose proxy: the face centre's offset from the frame centre
-                    yaw = (box.xmin + box.width / 2 - 0.5) * 90
-                    pitch = (box.ymin + box.height / 2 - 0.5) * 60
-                    self._poses.append((yaw, pitch))
-                    del self._poses[:-50]
-                frame = PreviewFrame(w, h, rgb.tobytes(), len(found), yaw, pitch)
-                self.last = frame
-                callback(frame)
-                self._stop.wait(max(0.0, period - (time.monotonic() - started)))
+            with FaceAnalyzer() as analyzer:
+                while not self._stop.is_set():
+                    started = time.monotonic()
+                    frame = source.read()
+                    if frame is None and not source.live:
+                        source.close()  # a demo video loops
+                        source = self._open()
+                        frame = source.read()
+                    if frame is None:
+                        callback(None)
+                        return
+                    callback(self._preview(frame.image, analyzer.analyze(frame.image)))
+                    self._stop.wait(max(0.0, period - (time.monotonic() - started)))
         finally:
-            detector.close()
-            cap.release()
+            source.close()
+
+    def _preview(self, bgr: Image, seen: FaceObservation) -> PreviewFrame:
+        h, w = bgr.shape[:2]
+        if w > 640:
+            bgr = as_image(cv2.resize(bgr, (640, round(h * 640 / w))))
+            h, w = bgr.shape[:2]
+        rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+        yaw = pitch = None
+        if seen.face_count == 1 and seen.pose is not None:
+            yaw, pitch = seen.pose.yaw, seen.pose.pitch
+            self._poses.append((yaw, pitch))
+            del self._poses[:-50]
+        frame = PreviewFrame(w, h, rgb.tobytes(), seen.face_count, yaw, pitch)
+        self.last = frame
+        return frame
 
 
 class MachineChecks:
