@@ -53,7 +53,7 @@ def create_company(
     )
     db.add(company)
     db.flush()
-    key = _issue_api_key(db, company.id)
+    key, _ = _issue_api_key(db, company.id)
     if db.scalar(select(User.id).where(User.email == company.email)) is None:
         _add_member(
             db,
@@ -88,17 +88,18 @@ def create_company(
     )
 
 
-def _issue_api_key(db: Session, company_id: str) -> str:
+def _issue_api_key(db: Session, company_id: str) -> tuple[str, ApiKey]:
+    """A new key: the secret (shown once) and its stored record."""
     secret = new_secret(API_KEY_PREFIX)
-    db.add(
-        ApiKey(
-            id=new_id("apikey"),
-            company_id=company_id,
-            key_hash=digest(secret),
-            prefix=secret[: len(API_KEY_PREFIX) + 6],
-        )
+    key = ApiKey(
+        id=new_id("apikey"),
+        company_id=company_id,
+        key_hash=digest(secret),
+        prefix=secret[: len(API_KEY_PREFIX) + 6],
+        created_at=datetime.now(UTC),
     )
-    return secret
+    db.add(key)
+    return secret, key
 
 
 def rotate_api_key(db: Session, *, actor: Actor, company_id: str) -> ApiKeyIssued:
@@ -108,7 +109,7 @@ def rotate_api_key(db: Session, *, actor: Actor, company_id: str) -> ApiKeyIssue
         .where(ApiKey.company_id == company.id, ApiKey.revoked_at.is_(None))
         .values(revoked_at=datetime.now(UTC))
     )
-    secret = _issue_api_key(db, company.id)
+    secret, key = _issue_api_key(db, company.id)
     audit.record(
         db,
         "API_KEY_ROTATED",
@@ -119,9 +120,7 @@ def rotate_api_key(db: Session, *, actor: Actor, company_id: str) -> ApiKeyIssue
         target_id=company.id,
     )
     db.commit()
-    return ApiKeyIssued(
-        api_key=secret, prefix=secret[: len(API_KEY_PREFIX) + 6], created_at=datetime.now(UTC)
-    )
+    return ApiKeyIssued(api_key=secret, prefix=key.prefix, created_at=key.created_at)
 
 
 def get_company(db: Session, *, actor: Actor, company_id: str) -> Company:

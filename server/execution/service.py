@@ -147,19 +147,17 @@ def run(
         result={},
         created_at=utcnow(),
     )
-    out = _out(execution.id, result, clamped, execution)
+    out = _out(execution, result, clamped)
     execution.result = out.model_dump(mode="json", by_alias=True)
     db.add(execution)
     db.commit()
     return out
 
 
-def _out(
-    execution_id: str, result: ExecutionResult, clamped: list[ClampedLimit], row: Execution
-) -> ExecutionOut:
+def _out(row: Execution, result: ExecutionResult, clamped: list[ClampedLimit]) -> ExecutionOut:
     analysis = result.analysis
     return ExecutionOut(
-        execution_id=execution_id,
+        execution_id=row.id,
         language=result.language,
         runtime_version=result.runtime_version,
         results=[
@@ -191,11 +189,8 @@ def get(db: Session, *, actor: Actor, execution_id: str) -> ExecutionOut:
     execution = db.get(Execution, execution_id)
     if execution is None:
         raise not_found("Execution", execution_id)
-    own = execution.actor_id == actor.id
-    same_company = actor.kind != "candidate" and execution.company_id is not None
-    if not (
-        own or actor.is_admin or (same_company and actor.can_access_company(execution.company_id))
-    ):
+    staff = actor.kind != "candidate" and actor.can_access_company(execution.company_id)
+    if execution.actor_id != actor.id and not staff:
         raise not_found("Execution", execution_id)
     return ExecutionOut.model_validate(execution.result)
 
