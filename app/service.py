@@ -47,6 +47,7 @@ from ui.ports import (
 log = logging.getLogger(__name__)
 
 ASSESSMENT_KEY = "assessment"  # the invitation's assessment as the candidate saw it
+RESULT_SHOWN_KEY = "result_shown"  # the attempt whose outcome the candidate has seen
 COMPLETE_WAIT_S = 20.0  # how long "Complete" waits for the server before saying "sent later"
 
 MONITORED = (
@@ -144,12 +145,15 @@ class SyncedCandidateService:
         except EllaAIError:  # a candidate may not read the company: the invitation names none
             return ""
 
-    def resume(self) -> Attempt | None:
+    def resume(self) -> Attempt | Result | None:
         record = self.conn.journal.attempt()
-        if record is None or record.status == "completed":
+        if record is None or self.conn.journal.get_meta(RESULT_SHOWN_KEY) == record.id:
             return None
         self._run(record)  # a submission still in the outbox is sent now
-        return self._to_ui(record) if record.status == "in_progress" else None
+        if record.status == "in_progress":
+            return self._to_ui(record)
+        # Submitted (or finished by the server) before the candidate saw the outcome.
+        return self.complete()
 
     def start(self, invitation: Invitation) -> Attempt:
         with explained(self._server):
@@ -212,6 +216,7 @@ class SyncedCandidateService:
         with explained(self._server):
             data = self.conn.client.assessments.get_attempt_result(record.id)
         journal.set_attempt_status(record.id, "completed", None)
+        journal.set_meta(RESULT_SHOWN_KEY, record.id)
         return self._result(data)
 
     def _result(self, data: dict[str, Any]) -> Result:

@@ -13,10 +13,21 @@ from PySide6.QtWidgets import QMainWindow, QStackedWidget, QWidget
 
 from ui.exam import ExamPage
 from ui.invite import ConsentPage, InvitePage
-from ui.ports import Attempt, CandidateService, Invitation, LockdownSink, Result, SystemCheck
+from ui.ports import (
+    Attempt,
+    CandidateService,
+    Invitation,
+    LockdownSink,
+    Result,
+    SyncState,
+    SyncStatus,
+    SystemCheck,
+    Unsubscribe,
+)
 from ui.results import ResultsPage
 from ui.syscheck import SystemCheckPage
 from ui.tasks import Lane, TaskManager
+from ui.widgets import Relay
 
 # how long a window that is not active when lockdown starts has to become active before the
 # candidate counts as having left
@@ -44,6 +55,9 @@ class CandidateWindow(QMainWindow):
         self._watching = False
         self._arm_timer = QTimer(self, singleShot=True, interval=ARM_GRACE_MS)
         self._arm_timer.timeout.connect(self._arm)
+        # while a submission waits for the network: the result is fetched once it is sent
+        self._unsent_watch: Unsubscribe | None = None
+        self._sent_relay = Relay(self._on_status_after_submit, self)
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -66,16 +80,19 @@ class CandidateWindow(QMainWindow):
 
     # --- flow ---
     def begin(self, token: str | None = None) -> None:
-        """Resume an attempt left in progress, else open ``token``, else ask for one."""
+        """Resume an attempt left in progress (or show the outcome of one submitted before the
+        app closed), else open ``token``, else ask for one."""
         self.invite_page.set_busy(True, "Looking for an assessment in progress…")
         self.tasks.op(self, self.service.resume, lane=Lane.WRITE).success(
-            lambda attempt: self._resumed(attempt, token)
+            lambda found: self._resumed(found, token)
         ).run()
 
-    def _resumed(self, attempt: Attempt | None, token: str | None) -> None:
+    def _resumed(self, found: Attempt | Result | None, token: str | None) -> None:
         self.invite_page.set_busy(False)
-        if attempt is not None:
-            self._run_attempt(attempt)
+        if isinstance(found, Result):
+            self._completed(found)
+        elif found is not None:
+            self._run_attempt(found)
         elif token:
             self.invite_page.field.setText(token)
             self.open_invitation(token)
@@ -133,6 +150,28 @@ class CandidateWindow(QMainWindow):
         self.unlock()
         self.results_page.show_result(result)
         self._show(self.results_page)
+        self._stop_unsent_watch()
+        if not result.sent:
+            self._unsent_watch = self.service.subscribe_status(self._sent_relay)
+
+    def _on_status_after_submit(self, status: SyncStatus) -> None:
+        """Everything reached the server: ask for the result the page could not show yet."""
+        if status.state is not SyncState.SAVED or self._unsent_watch is None:
+            return
+        self._stop_unsent_watch()
+        self.tasks.op(self, self.service.complete, lane=Lane.WRITE).success(
+            self._completed
+        ).failure(self._result_failed).run()
+
+    def _result_failed(self, exc: BaseException) -> None:
+        from ui.errors import show_error
+
+        show_error(self, exc)
+
+    def _stop_unsent_watch(self) -> None:
+        if self._unsent_watch is not None:
+            self._unsent_watch()
+            self._unsent_watch = None
 
     def _show(self, page: QWidget) -> None:
         self.stack.setCurrentWidget(page)
@@ -250,4 +289,5 @@ class CandidateWindow(QMainWindow):
             self.tasks.wait_idle(5_000)
             self.exam_page.stop()
         self.check_page.stop()
+        self._stop_unsent_watch()
         super().closeEvent(event)

@@ -188,8 +188,9 @@ class CandidateService(Protocol):
 
     def open_invitation(self, token: str) -> Invitation: ...
 
-    def resume(self) -> Attempt | None:
-        """The attempt left in progress on this machine (the app was closed or killed)."""
+    def resume(self) -> Attempt | Result | None:
+        """The attempt left in progress on this machine (the app was closed or killed), or the
+        outcome of one submitted before the candidate saw it (blocks while it is sent)."""
         ...
 
     def start(self, invitation: Invitation) -> Attempt: ...

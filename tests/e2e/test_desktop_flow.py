@@ -247,3 +247,52 @@ def test_offline_and_back_then_resume_after_the_app_is_gone(
 
 def index_id(attempt: dict[str, Any], title: str) -> str:
     return str(next(q["id"] for q in attempt["questions"] if q["title"] == title))
+
+
+def test_submitted_offline_shows_the_result_once_sent_even_after_a_restart(
+    qtbot, live_server, demo, open_app, tmp_path, monkeypatch
+):
+    monkeypatch.setattr("app.service.COMPLETE_WAIT_S", 1.0)  # how long Complete waits: short
+    proxy = FaultProxy(live_server.port)
+    data_dir = tmp_path / "app"
+    c = open_app(proxy.url, data_dir)
+    through_the_checks(qtbot, c, demo.invite_token)
+    mc = show(c, "Big-O of dict lookup")
+    assert isinstance(mc, MultipleChoiceView)
+    mc.buttons["a"].click()
+    c.window.exam_page.flush()
+    qtbot.waitUntil(lambda: saved(c), timeout=20_000)
+
+    # Complete while offline: the page says the answers wait on this computer
+    proxy.go_offline()
+    qtbot.waitUntil(lambda: c.window.exam_page.offline_banner.isVisible(), timeout=20_000)
+    complete(qtbot, c)
+    page = c.window.results_page
+    assert "cannot be reached" in page.summary.text()
+    # the app closes before the network comes back; the next start shows the outcome, not the
+    # invitation screen
+    c.window.close()
+    c.close()
+    again = open_app(proxy.url, data_dir)
+    again.window.begin(None)
+    w = again.window
+    qtbot.waitUntil(lambda: w.stack.currentWidget() is w.results_page, timeout=20_000)
+    assert "cannot be reached" in w.results_page.summary.text()
+
+    # the connection comes back while the page is open: the score replaces the notice
+    proxy.go_online()
+    qtbot.waitUntil(lambda: "Your score" in w.results_page.summary.text(), timeout=30_000)
+    with EllaAI(base_url=f"{live_server.url}/api") as recruiter:
+        recruiter.auth.login(email=demo.recruiter_email, password=demo.recruiter_password)
+        record = again.service.conn.journal.attempt()
+        assert record is not None
+        assert recruiter.assessments.get_attempt(record.id)["status"] == "completed"
+
+    # once seen, a later start asks for an invitation again
+    w.close()
+    again.close()
+    third = open_app(proxy.url, data_dir)
+    third.window.begin(None)
+    qtbot.waitUntil(lambda: third.window.invite_page.field.isEnabled(), timeout=20_000)
+    assert third.window.stack.currentWidget() is third.window.invite_page
+    proxy.close()

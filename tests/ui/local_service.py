@@ -163,7 +163,7 @@ class LocalCandidateService:
             )
         return demo_invitation(token, proctoring=self._proctoring and token == DEMO_TOKEN)
 
-    def resume(self) -> Attempt | None:
+    def resume(self) -> Attempt | Result | None:
         if not self._path.exists():
             return None
         raw = json.loads(self._path.read_text(encoding="utf-8"))
