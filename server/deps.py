@@ -153,7 +153,7 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _credentials(request: Request) -> str | None:
+def request_credential(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -309,7 +309,7 @@ def refuse_during_maintenance(db: Session, actor: Actor | None) -> None:
         )
 
 
-# Declared so the OpenAPI document shows both ways to authenticate; read by `_credentials`.
+# Declared so the OpenAPI document shows both ways to authenticate; read by `request_credential`.
 _bearer = HTTPBearer(auto_error=False, description="An access token or an `ellaai_ak_` API key")
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False)
 
@@ -321,7 +321,7 @@ def get_actor(
     _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Actor:
-    credential = _credentials(request)
+    credential = request_credential(request)
     if credential is None:
         refuse_during_maintenance(db, None)
         raise AuthenticationRequired(

@@ -14,7 +14,7 @@ from server.candidates.models import Candidate, CandidateNote, Invitation, Invit
 from server.companies.models import ApiKey, Company
 from server.db import Base
 from server.execution.models import Execution
-from server.idempotency.models import IdempotencyKey
+from server.idempotency.models import IdempotencyKey, IdempotentRequest
 from server.mail.models import MailMessage
 from server.proctoring.models import ProctorEventRecord, ProctorSession
 from server.questions.models import Question, QuestionVersion
@@ -35,6 +35,7 @@ __all__ = [
     "Company",
     "Execution",
     "IdempotencyKey",
+    "IdempotentRequest",
     "IdentityLink",
     "Invitation",
     "InvitationReminder",

@@ -39,6 +39,7 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000/api"
 USER_AGENT = "ellaai-python/0.1"
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+KEY_IN_USE = "IDEMPOTENCY_KEY_IN_USE"
 MAX_RETRY_AFTER = 60.0
 
 TokensCallback = Callable[[Tokens], None]
@@ -249,7 +250,9 @@ class EllaAI:
             if response.is_success:
                 return response
             error = _error_from(response)
-            if response.status_code not in RETRY_STATUSES or attempt >= self.retry.max_retries:
+            # a retry that overtook its first attempt, still running on the server, waits for it
+            retryable = response.status_code in RETRY_STATUSES or error.code == KEY_IN_USE
+            if not retryable or attempt >= self.retry.max_retries:
                 raise error
             time.sleep(self.retry.delay(attempt, error.retry_after))
             attempt += 1

@@ -99,6 +99,7 @@ class FaultProxy:
         self.target_port = target_port
         self.faults = faults or Faults()
         self.offline = False
+        self.answers_to_lose = 0  # the server's next answers are cut off before they arrive
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = int(self._listener.getsockname()[1])
         self._open: set[socket.socket] = set()
@@ -146,15 +147,30 @@ class FaultProxy:
             budget = f.rng.randint(1, 4000) if f.rng.random() < f.cut else None
             with self._lock:
                 self._open.update((client, upstream))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pump, args=(a, b, budget), daemon=True).start()
+            for a, b, answers in ((client, upstream, False), (upstream, client, True)):
+                threading.Thread(
+                    target=self._pump, args=(a, b, budget, answers), daemon=True
+                ).start()
 
-    def _pump(self, source: socket.socket, sink: socket.socket, budget: int | None) -> None:
+    def lose_answers(self, n: int = 1) -> None:
+        """The request arrives and is applied; its answer never reaches the client."""
+        with self._lock:
+            self.answers_to_lose = n
+
+    def _lose_this_answer(self) -> bool:
+        with self._lock:
+            lose = self.answers_to_lose > 0
+            self.answers_to_lose -= lose
+            return lose
+
+    def _pump(
+        self, source: socket.socket, sink: socket.socket, budget: int | None, answers: bool
+    ) -> None:
         sent = 0
         try:
             while True:
                 chunk = source.recv(65536)
-                if not chunk:
+                if not chunk or (answers and self._lose_this_answer()):
                     break
                 f = self.faults
                 if f.delay and f.rng.random() < f.delay:

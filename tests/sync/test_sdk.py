@@ -14,7 +14,7 @@ from sync import (
     RateLimitError,
     Tokens,
 )
-from tests.sync.harness import ADMIN_EMAIL, PASSWORD, free_port
+from tests.sync.harness import ADMIN_EMAIL, PASSWORD, FaultProxy, free_port
 
 
 def test_spec_example_calls_and_pagination(world):
@@ -107,3 +107,15 @@ def test_retries_honour_retry_after_and_reuse_the_idempotency_key():
     with pytest.raises(RateLimitError) as error:
         limited.assessments.list()
     assert error.value.retry_after == 0
+
+
+def test_a_write_whose_answer_is_lost_is_retried_and_applied_once(live_server, closing):
+    proxy = closing(FaultProxy(live_server.port))
+    admin = closing(EllaAI(base_url=f"{proxy.url}/api"))
+    admin.auth.login(email=ADMIN_EMAIL, password=PASSWORD)
+    proxy.lose_answers(1)
+    created = admin.companies.create(name="Lost Answer Corp", email="owner@lost.example.com")
+    assert proxy.answers_to_lose == 0  # the first answer was really lost
+    names = [c["name"] for c in admin.iterate("/companies", {"limit": 100})]
+    assert names.count("Lost Answer Corp") == 1
+    assert admin.companies.get(created["id"])["name"] == "Lost Answer Corp"
