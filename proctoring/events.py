@@ -379,23 +379,42 @@ def episodes(events: Sequence[ProctorEvent], *, until: float | None = None) -> l
             continue
         if event.phase != "start":
             found.append(
-                Episode(event.type, event.severity, event.offset, 0, event.seq, None, event.data)
+                Episode(
+                    event.type,
+                    event.severity,
+                    event.offset,
+                    _reported_duration(event.data),
+                    event.seq,
+                    None,
+                    event.data,
+                )
             )
             continue
-        began = float(event.data.get("startOffset", event.offset))
+        began = _number(event.data.get("startOffset"), event.offset)
         end = ends.get(event.seq)
         if end is not None:
-            duration = int(end.data.get("duration", round((end.offset - began) * 1000)))
+            duration = round(_number(end.data.get("duration"), (end.offset - began) * 1000))
             data = {**event.data, **{k: v for k, v in end.data.items() if k != "phase"}}
             data["phase"] = "start"
             found.append(
                 Episode(event.type, event.severity, began, duration, event.seq, end.seq, data)
             )
         else:
-            reported = int(event.data.get("duration", 0))
-            duration = max(reported, round((horizon - began) * 1000))
+            duration = max(_reported_duration(event.data), round((horizon - began) * 1000))
             found.append(
                 Episode(event.type, event.severity, began, duration, event.seq, None, event.data)
             )
     found.sort(key=lambda e: (e.start, e.start_seq))
     return found
+
+
+def _reported_duration(data: Mapping[str, Any]) -> int:
+    """How long a report says it lasted, in ms (the spec's `tab_switch` carries `duration`)."""
+    return max(round(_number(data.get("duration"), 0.0)), 0)
+
+
+def _number(value: object, default: float) -> float:
+    """Event data comes from clients: a field that is not a finite number counts as absent."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return default
+    return float(value)

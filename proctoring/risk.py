@@ -134,9 +134,10 @@ def level_of(score: float, weights: RiskWeights | None = None) -> RiskLevel:
 def contribution_of(episode: Episode, weights: RiskWeights) -> Contribution:
     type_weight = weights.weight_of(episode.type)
     multiplier = float(weights.severity_multipliers.get(episode.severity, 0.0))
-    is_condition = episode.data.get("phase") == "start"
+    # a condition that lasted (start/end pairs, or a one-off report that says how long)
+    lasted = episode.data.get("phase") == "start" or episode.duration_ms > 0
     factor = 1.0
-    if is_condition and weights.duration_unit_s > 0:
+    if lasted and weights.duration_unit_s > 0:
         span = episode.duration_ms / 1000 / weights.duration_unit_s
         factor = 1.0 + min(max(span, 0.0), weights.duration_cap)
     return Contribution(

@@ -89,3 +89,33 @@ def test_server_recomputes_from_the_wire():
     wire = [e.to_dict() for e in events]
     again = assess([ProctorEvent.from_dict(w) for w in wire])
     assert again == assess(events)
+
+
+def test_a_one_off_report_that_says_how_long_counts_like_an_episode():
+    # the spec's event: {"type": "tab_switch", "data": {"duration": 10000, ...}}
+    reported = EventChain("r", START)
+    switched = reported.append(
+        "tab_switch", "medium", 5.0, {"toTab": "google.com", "duration": 10000}
+    )
+    paired = episode(EventChain("p", START), "tab_switch", "medium", 5.0, 10.0)
+    one_off, pair = assess([switched]).contributions[0], assess(paired).contributions[0]
+    assert one_off.duration_ms == pair.duration_ms == 10000
+    assert one_off.duration_factor == pair.duration_factor > 1.0
+
+
+def test_event_data_that_is_not_numbers_is_read_as_absent():
+    chain = EventChain("x", START)
+    events = [
+        chain.append("tab_switch", "medium", 1.0, {"duration": "ten seconds"}),
+        chain.append("focus_lost", "medium", 2.0, {"phase": "start", "startOffset": "soon"}),
+        chain.append("looking_away", "low", 3.0, {"duration": True}),
+        chain.append("paste_detected", "low", 4.0, {"duration": {"ms": 5}}),
+    ]
+    result = assess(events, until=12.0)
+    durations = {c.type: c.duration_ms for c in result.contributions}
+    assert durations == {
+        "tab_switch": 0,
+        "focus_lost": 10000,  # from its own offset, since startOffset says nothing
+        "looking_away": 0,
+        "paste_detected": 0,
+    }
