@@ -1,7 +1,8 @@
 """The sync engine: pushes the journal's outbox in order, keeps the server's clock, reports state.
 
-One background thread. It pushes pending entries in batches (at most `batch_size` entries and
-about `max_batch_bytes`), oldest first, and marks an entry sent only when the server's answer
+One background thread. It pushes pending entries in batches (at most `batch_size` entries, by
+default as many as the server takes in one push so a backlog costs few round trips, and about
+`max_batch_bytes`), oldest first, and marks an entry sent only when the server's answer
 names it (applied, duplicate, or rejected for good). Any failure (offline, a timeout, a restarted
 server, a 5xx) leaves the entries pending and the engine waits with exponential back-off and
 jitter before it tries again, from the oldest pending entry: resuming after a crash is the same
@@ -24,7 +25,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from server.schemas.sync import SCHEMA_VERSION, PushResult
+from server.schemas.sync import MAX_ENTRIES, SCHEMA_VERSION, PushResult
 from sync.client import EllaAI, RetryPolicy
 from sync.errors import APIError, EllaAIError
 from sync.journal import Journal, OutboxItem
@@ -77,7 +78,7 @@ class SyncEngine:
         journal: Journal,
         client: EllaAI,
         *,
-        batch_size: int = 100,
+        batch_size: int = MAX_ENTRIES,
         max_batch_bytes: int = 1_000_000,
         idle_interval: float = 2.0,
         backoff: RetryPolicy | None = None,
@@ -204,13 +205,13 @@ class SyncEngine:
         return batch
 
     def _push(self, batch: list[OutboxItem]) -> None:
-        body = {
-            "schemaVersion": SCHEMA_VERSION,
-            "deviceId": self.journal.device_id,
-            "entries": [item.entry for item in batch],
-        }
+        # The entries come encoded from the journal: joined, not decoded and encoded again.
+        body = (
+            f'{{"schemaVersion":{SCHEMA_VERSION},"deviceId":{json.dumps(self.journal.device_id)},'
+            f'"entries":[{",".join(item.wire for item in batch)}]}}'
+        )
         sent = time.time()
-        data = self.client.sync.push(json.dumps(body).encode())
+        data = self.client.sync.push(body.encode())
         result = PushResult.model_validate(data)
         self.clock.observe(result.server_time, sent, time.time())
         acked = [r.seq for r in result.results if r.status != "rejected"]

@@ -7,13 +7,16 @@ from __future__ import annotations
 import random
 import threading
 import time
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 
+from proctoring.events import EventChain, snapshot_descriptor
 from proctoring.session import ProctoringSession
 from server.assessments.models import AnswerRevision, Attempt
 from server.db import make_engine, make_sessionmaker
 from server.proctoring.models import ProctorEventRecord
+from server.schemas.sync import MAX_ENTRIES
 from server.sync.models import SyncDevice, SyncEntry
 from sync import EllaAI
 from sync.engine import Connectivity, SyncEngine
@@ -182,3 +185,33 @@ def test_tampered_journal_is_detected_by_the_server(world, live_server, tmp_path
     assert detail["riskLevel"] == "high"
     # session_open, session_started + 10 + session_ended less the deleted one, session_end
     assert journal.outbox_status() == {"acked": 13, "missing": 1}
+
+
+def test_a_backlog_larger_than_a_push_arrives_whole_with_its_snapshots(
+    world, live_server, tmp_path, closing
+):
+    """Entries go on the wire as journaled (not re-encoded): the chain must verify on the
+    server and each snapshot must come back byte for byte, across several pushes."""
+    client = closing(candidate(world, live_server.url))
+    journal = closing(Journal(tmp_path / "device"))
+    attempt = start_attempt(journal, client, world)
+    session_id = journal.open_session(attempt, {})
+    chain = EventChain(session_id, datetime.now(UTC))
+    count = MAX_ENTRIES + 50
+    images = {i: b"\xff\xd8 snapshot %d \xff\xd9" % i for i in (0, MAX_ENTRIES - 1, count - 1)}
+    for i in range(count):
+        jpeg = images.get(i)
+        data = {"snapshot": snapshot_descriptor(jpeg, 4, 3)} if jpeg else {"i": i}
+        event = chain.append("looking_away", "low", i * 0.01, data, snapshot=jpeg)
+        journal.record_event(session_id, event)
+    journal.end_session(session_id)
+    SyncEngine(journal, client).sync_once()
+    assert journal.outbox_status() == {"acked": count + 2}  # session_open and session_end
+    detail = world.recruiter.proctor.get_session(session_id)
+    assert detail["integrity"] == {"chainIntact": True, "lastSeq": count - 1, "breaks": []}
+    served = {
+        e["seq"]: world.recruiter.proctor.snapshot(e["snapshotUrl"])
+        for e in detail["events"]
+        if e["snapshotUrl"]
+    }
+    assert served == images
