@@ -24,7 +24,7 @@ from app.samples import LocalSandbox
 from proctoring.monitors.processes import CATEGORY_SEVERITY, DEFAULT_BLOCKLIST
 from proctoring.proctor import Proctor
 from sync.engine import Connectivity
-from sync.errors import APIError, ConnectionFailed, EllaAIError
+from sync.errors import APIError, ConnectionFailed
 from sync.journal import AttemptRecord
 from ui.ports import (
     Answer,
@@ -116,7 +116,6 @@ class SyncedCandidateService:
         with explained(self._server):
             user = sign_in(self.conn, token)
             assessment = self.conn.client.assessments.get(str(user["assessmentId"]))
-            assessment["companyName"] = self._company_name(str(user.get("companyId") or ""))
         self.conn.journal.set_meta(ASSESSMENT_KEY, assessment)
         settings = assessment.get("settings") or {}
         proctored = bool(settings.get("proctoringEnabled"))
@@ -138,12 +137,6 @@ class SyncedCandidateService:
             ),
             show_results=bool(settings.get("showResults", True)),
         )
-
-    def _company_name(self, company_id: str) -> str:
-        try:
-            return str(self.conn.client.companies.get(company_id)["name"])
-        except EllaAIError:  # a candidate may not read the company: the invitation names none
-            return ""
 
     def resume(self) -> Attempt | Result | None:
         record = self.conn.journal.attempt()

@@ -15,6 +15,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from server.assessments.models import Assessment, AssessmentQuestion, Attempt
 from server.audit import service as audit
 from server.candidates.models import Candidate
+from server.companies.models import Company
 from server.deps import Actor
 from server.errors import AppError, Conflict, ValidationFailed, not_found
 from server.ids import new_id
@@ -172,8 +173,10 @@ def assessment_detail(db: Session, *, actor: Actor, assessment: Assessment) -> A
             else round(stats.average_seconds / 60, 1),
             completion_rate=round(stats.completed / stats.total, 4) if stats.total else 0.0,
         )
+    company = db.get(Company, assessment.company_id)
     return AssessmentDetail(
         **_summary_fields(assessment, questions, stats),
+        company_name=company.name if company else "",
         questions=[
             QuestionSummary(
                 id=q.id,

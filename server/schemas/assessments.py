@@ -105,6 +105,8 @@ class AssessmentAnalytics(OutModel):
 
 
 class AssessmentDetail(AssessmentSummary):
+    # Shown to candidates, who may not read the company itself.
+    company_name: str
     questions: list[QuestionSummary]
     settings: AssessmentSettings
     # Left out for candidates.

@@ -18,7 +18,7 @@ from app import config as app_config
 from app.gui import Candidate, build_candidate
 from app.review import ServerReviewService
 from server.app import create_app
-from server.demo import DemoData, seed_demo
+from server.demo import COMPANY_NAME, DemoData, seed_demo
 from sync import EllaAI
 from tests.sync.harness import FaultProxy, LiveServer
 from ui.questions import CodingView, FreeTextView, MultipleChoiceView
@@ -71,6 +71,7 @@ def through_the_checks(qtbot, c: Candidate, token: str) -> None:
     w = c.window
     w.begin(token)
     qtbot.waitUntil(lambda: w.stack.currentWidget() is w.consent_page, timeout=20_000)
+    assert w.invitation is not None and w.invitation.company == COMPANY_NAME
     w.consent_page.consent.setChecked(True)
     w.consent_page.continue_button.click()
     qtbot.waitUntil(lambda: w.check_page.start_button.isEnabled(), timeout=120_000)

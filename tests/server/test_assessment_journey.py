@@ -65,6 +65,9 @@ def test_full_journey(client: TestClient, factory: Factory) -> None:
     assert candidate.user["role"] == "candidate"
     assert candidate.user["candidateId"] == candidate_id
     assert candidate.user["companyId"] == company.id
+    # what the invitation screen shows: no analytics, but whose assessment it is
+    seen = b.data(client.get(f"/api/assessments/{assessment_id}", headers=candidate.headers))
+    assert seen["companyName"] == "TechCorp Inc." and seen["analytics"] is None
 
     started = client.post(
         f"/api/assessments/{assessment_id}/start", headers=candidate.headers, json={}
