@@ -21,7 +21,12 @@ from server.config import Settings
 from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
 from server.deps import ServerContext, get_actor, limit_actor, limit_client_address
 from server.execution.router import router as execution_router
-from server.http import RequestContextMiddleware, install_error_handlers, ok
+from server.http import (
+    RequestContextMiddleware,
+    UnstorableTextMiddleware,
+    install_error_handlers,
+    ok,
+)
 from server.idempotency.middleware import IdempotencyMiddleware
 from server.mail.service import MailboxSender, MailSender
 from server.proctoring.router import router as proctoring_router
@@ -118,6 +123,7 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
     install_error_handlers(app)
     # The last added runs first: request IDs and the body cap wrap idempotency.
     app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(UnstorableTextMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     api = build_api()
     app.include_router(api, prefix="/api")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 import uuid
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -103,6 +105,11 @@ class RequestContextMiddleware:
 
             try:
                 await self.app(scope, self._capped(receive), watching_send)
+            except _BodyTooLarge:
+                # read by a middleware that needs the whole body (routes see FastAPI's 400)
+                if started:
+                    raise
+                await self._too_large(scope, receive, send)
             except Exception:
                 # Here, not in a Starlette handler, so the error still carries the request ID.
                 log.exception("unhandled error in %s %s", scope["method"], scope["path"])
@@ -149,8 +156,120 @@ class RequestContextMiddleware:
         await response(scope, receive, self._tagged(send, current_request_id()))
 
 
+class UnstorableTextMiddleware:
+    """Refuses text that no database keeps, before a route sees it, as a 422: a NUL character
+    (PostgreSQL's text cannot hold one) or a lone UTF-16 surrogate (not UTF-8: once stored it
+    failed every later read of the record), in a JSON body, the path or the query."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where = _unstorable_in_url(scope)
+        if where is None and scope["method"] in _BODY_METHODS:
+            content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
+            if _is_json(content_type or None):
+                body, receive = await buffered_body(receive)
+                if _SUSPECT_ESCAPE.search(body) and _unstorable_json(body):
+                    where = "body"
+        if where is None:
+            await self.app(scope, receive, send)
+            return
+        response = error_response(
+            422,
+            "VALIDATION_ERROR",
+            "Text may not contain NUL characters or unpaired surrogates",
+            {"field": where, "message": "unstorable character", "value": None},
+        )
+        await response(scope, receive, send)
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# JSON escapes of NUL and of surrogates; only bodies holding one are parsed to check them
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable(text: str) -> bool:
+    return _UNSTORABLE.search(text) is not None
+
+
+def _unstorable_in_url(scope: Scope) -> str | None:
+    if _unstorable(scope["path"]):
+        return "path"
+    if b"%00" in scope.get("query_string", b"") or b"\0" in scope.get("query_string", b""):
+        return "query"
+    return None
+
+
+def _unstorable_json(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False  # not JSON: the route says so
+    pending = [parsed]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _unstorable(item):
+                return True
+        elif isinstance(item, dict):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a `receive` that hands it to the app again."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    delivered = False
+
+    async def replaying_receive() -> Message:
+        nonlocal delivered
+        if not delivered:
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replaying_receive
+
+
 class _BodyTooLarge(Exception):
     """A streamed body went past the cap after the headers said nothing."""
+
+
+# What a validation error repeats of the input: never a secret, never more than a line of it.
+_SECRET_FIELD = re.compile(r"password|secret|token|api_?key|credential", re.IGNORECASE)
+ECHO_LIMIT = 200
+
+
+def _echoed(field: str, value: Any) -> Any:
+    if _SECRET_FIELD.search(field):
+        return "[hidden]"
+    if isinstance(value, str):
+        return value if len(value) <= ECHO_LIMIT else value[:ECHO_LIMIT] + "…"
+    if isinstance(value, dict | list | tuple | set | bytes):
+        return None  # a whole object (the body, say) may hold secrets and megabytes
+    return value
+
+
+def _is_json(content_type: str | None) -> bool:
+    return content_type is None or "json" in content_type.lower()
 
 
 def _field_path(loc: tuple[Any, ...]) -> str:
@@ -177,21 +296,23 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         problems = exc.errors()
         if any(p.get("type") == "json_invalid" for p in problems):
             return error_response(400, "VALIDATION_ERROR", "Request body is not valid JSON")
-        listed = [
-            {
-                "field": _field_path(tuple(p.get("loc", ()))),
-                "message": p.get("msg", "invalid"),
-                "value": p.get("input") if p.get("type") != "missing" else None,
-            }
-            for p in problems
-        ]
+        listed = []
+        for p in problems:
+            field = _field_path(tuple(p.get("loc", ())))
+            value = p.get("input") if p.get("type") != "missing" else None
+            listed.append(
+                {"field": field, "message": p.get("msg", "invalid"), "value": _echoed(field, value)}
+            )
         first = listed[0] if listed else {"field": "body", "message": "invalid", "value": None}
         details = {**first, "errors": listed}
-        return error_response(422, "VALIDATION_ERROR", "Request validation failed", details)
+        message = "Request validation failed"
+        if first["field"] == "body" and not _is_json(request.headers.get("content-type")):
+            message = "Request body must be JSON, sent with Content-Type: application/json"
+        return error_response(422, "VALIDATION_ERROR", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -208,5 +329,9 @@ def install_error_handlers(app: FastAPI) -> None:
                 "METHOD_NOT_ALLOWED",
                 f"{request.method} is not allowed on {request.url.path}",
                 headers=dict(exc.headers or {}),
+            )
+        if exc.status_code == 400:  # FastAPI could not read the body (not UTF-8, say)
+            return error_response(
+                400, "VALIDATION_ERROR", "Request body could not be read as UTF-8 JSON"
             )
         return error_response(exc.status_code, "HTTP_ERROR", str(exc.detail))

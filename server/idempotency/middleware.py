@@ -36,7 +36,7 @@ from server.config import Settings
 from server.db import utcnow
 from server.deps import API_KEY_PREFIX, ServerContext, request_credential
 from server.errors import AuthenticationRequired
-from server.http import error_response
+from server.http import buffered_body, error_response
 from server.idempotency.models import IdempotentRequest
 from server.ids import digest
 from server.security import read_access_token
@@ -78,7 +78,7 @@ class IdempotencyMiddleware:
             )
             await response(scope, receive, send)
             return
-        body, receive = await _buffered(receive)
+        body, receive = await buffered_body(receive)
         # Read per request: an app's context is replaced when it is rebuilt (the tests do).
         context: ServerContext = scope["app"].state.context
         principal = _principal(context.settings, scope, body)
@@ -253,29 +253,6 @@ async def _answer_again(
         await send({"type": "http.response.body", "body": body})
         return
     await response(scope, receive, send)
-
-
-async def _buffered(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole body, and a `receive` that hands it to the app again."""
-    chunks: list[bytes] = []
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
-            break
-    body = b"".join(chunks)
-    delivered = False
-
-    async def replaying_receive() -> Message:
-        nonlocal delivered
-        if not delivered:
-            delivered = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return body, replaying_receive
 
 
 def _fingerprint(scope: Scope, body: bytes) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi.testclient import TestClient
 
-from tests.server.conftest import Caller
+from tests.server import builders as b
+from tests.server.conftest import Caller, Factory
 
 
 def test_success_envelope_has_meta_and_echoes_request_id(client: TestClient) -> None:
@@ -139,3 +142,67 @@ def test_openapi_documents_bodies_and_enveloped_responses(client: TestClient) ->
     schemes = document["components"]["securitySchemes"]
     assert {"HTTPBearer", "APIKeyHeader"} <= set(schemes)
     assert client.get("/docs").status_code == 200
+
+
+def test_text_no_database_keeps_is_refused_before_it_is_stored(
+    client: TestClient, factory: Factory
+) -> None:
+    recruiter = factory.company().manager
+    title = b.MC_SINGLE["title"]
+    # a lone surrogate (stored, it failed every later read) and a NUL (PostgreSQL refuses it)
+    for bad in ('"x\\ud800"', '"x\\u0000y"', '"\\udfff"'):
+        raw = json.dumps({**b.MC_SINGLE, "title": "placeholder"}).replace('"placeholder"', bad)
+        response = client.post(
+            "/api/questions",
+            headers={**recruiter.headers, "Content-Type": "application/json"},
+            content=raw.encode(),
+        )
+        error = b.error(response, 422, "VALIDATION_ERROR")
+        assert error["details"]["field"] == "body"
+    # an escaped surrogate pair is an ordinary character (😀), and fine
+    raw = json.dumps({**b.MC_SINGLE, "title": "😀 placeholder"}, ensure_ascii=True)
+    assert "\\ud83d\\ude00" in raw
+    created = client.post(
+        "/api/questions",
+        headers={**recruiter.headers, "Content-Type": "application/json"},
+        content=raw.encode(),
+    )
+    assert b.data(created, 201)["title"] == "😀 placeholder"
+    listed = b.data(client.get("/api/questions", headers=recruiter.headers))
+    assert [q["title"] for q in listed] == ["😀 placeholder"]
+    assert title  # the refused ones left nothing behind
+    for url, field in (("/api/questions/a%00b", "path"), ("/api/questions?search=a%00", "query")):
+        error = b.error(client.get(url, headers=recruiter.headers), 422, "VALIDATION_ERROR")
+        assert error["details"]["field"] == field
+
+
+def test_errors_repeat_no_secret_and_no_megabytes(client: TestClient) -> None:
+    huge = "p" * 1_000_000
+    response = client.post("/api/auth/login", json={"email": 5, "password": huge})
+    assert len(response.content) < 5_000
+    error = b.error(response, 422, "VALIDATION_ERROR")
+    assert huge[:50] not in response.text
+    by_field = {e["field"]: e["value"] for e in error["details"]["errors"]}
+    assert by_field["email"] == 5
+    long_name = client.post("/api/auth/refresh", json={"refreshToken": ["not", "a", "string"]})
+    assert "not" not in json.dumps(b.error(long_name, 422)["details"])
+    body = b.error(
+        client.post("/api/auth/login", json={"email": "x" * 5000, "password": "secret-pw"}), 422
+    )
+    assert len(json.dumps(body)) < 1_000 and "secret-pw" not in json.dumps(body)
+
+
+def test_a_body_that_is_not_json_says_what_to_send(client: TestClient, admin: Caller) -> None:
+    response = client.post(
+        "/api/questions",
+        headers={**admin.headers, "Content-Type": "text/plain"},
+        content=b'{"type": "multiple_choice"}',
+    )
+    error = b.error(response, 422, "VALIDATION_ERROR")
+    assert "Content-Type: application/json" in error["message"]
+    not_utf8 = client.post(
+        "/api/auth/login",
+        headers={"Content-Type": "application/json"},
+        content=b'{"email": "\xff\xfe"}',
+    )
+    assert b.error(not_utf8, 400, "VALIDATION_ERROR")["message"].startswith("Request body")
