@@ -142,6 +142,8 @@ class RequestContextMiddleware:
                 message["headers"] = [
                     *message["headers"],
                     (b"x-request-id", request_id.encode("latin-1")),
+                    # served media (snapshots) are what they say, never sniffed into a page
+                    (b"x-content-type-options", b"nosniff"),
                 ]
             await send(message)
 

@@ -20,6 +20,7 @@ def test_success_envelope_has_meta_and_echoes_request_id(client: TestClient) -> 
     assert body["meta"]["version"] == "1.0"
     assert body["meta"]["timestamp"].endswith("Z")
     assert response.headers["x-request-id"] == "trace-42"
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 def test_request_id_is_generated_when_absent(client: TestClient) -> None:
