@@ -174,11 +174,19 @@ class Engine:
             binary = runtime.locate()
             if binary is None:
                 raise LanguageNotAvailable(runtime.id, runtime.install_hint())
-            module = self._cache.load(runtime.id, binary.path, binary.sha256)
+            recipe = runtime.module_recipe()
+            module = self._cache.load(
+                runtime.id,
+                binary.path,
+                binary.sha256,
+                recipe=recipe,
+                build=runtime.prepare_module if recipe else None,
+            )
             linker = make_linker(self._wasm)
             prepared = Prepared(
                 engine=self._wasm,
                 pre=linker.instantiate_pre(module),
+                entry=runtime.entry,
                 argv=runtime.argv(),
                 ticker=self._ticker,
                 init_memory_bytes=self.maxima.memory_limit_bytes,

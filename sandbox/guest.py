@@ -1,7 +1,7 @@
 """One WebAssembly instance running one submission: the host side of the guest protocol.
 
 Each :class:`GuestInstance` owns a thread on which a fresh store and instance run the runtime's
-``_start``. The harness's first read of fd 0 blocks (inside the host, the GIL released) until
+entry (``_start``, or a pre-initialised snapshot's ``run``). The harness's first read of fd 0 blocks (inside the host, the GIL released) until
 :meth:`GuestInstance.run` hands it a :class:`GuestJob`; so an instance can be started ahead of
 time and its interpreter initialised while nothing waits for it (the warm pool). An instance
 serves exactly one job and is then dropped: two submissions never share an instance.
@@ -113,6 +113,7 @@ class Prepared:
 
     engine: wasmtime.Engine
     pre: wasmtime.InstancePre
+    entry: str  # `_start`, or a function returning the exit status
     argv: list[str]
     ticker: EpochTicker
     init_memory_bytes: int
@@ -330,16 +331,15 @@ class GuestInstance:
             memory = instance.exports(store)["memory"]
             assert isinstance(memory, wasmtime.Memory)
             self._memory = memory
-            start = instance.exports(store)["_start"]
-            assert isinstance(start, wasmtime.Func)
-            start(store)
-            if self._stop is not None:
+            entry = instance.exports(store)[prepared.entry]
+            assert isinstance(entry, wasmtime.Func)
+            status = entry(store)  # `_start` returns nothing, a snapshot's entry its exit status
+            if isinstance(status, int) and status != 0:
+                self._exited(status)
+            elif self._stop is not None:
                 self._crash(self._stop, _STOP_DETAIL[self._stop])
         except wasmtime.ExitTrap as exc:
-            if self._stop is not None:
-                self._crash(self._stop, _STOP_DETAIL[self._stop])
-            elif exc.code != 0 or self._current is not None:
-                self._crash(Crash.EXIT, f"the program exited with code {exc.code}", exc.code)
+            self._exited(exc.code)
         except wasmtime.Trap as exc:
             if self._stop is not None:
                 self._crash(self._stop, _STOP_DETAIL[self._stop])
@@ -356,6 +356,12 @@ class GuestInstance:
         finally:
             self._finish()
             _current.instance = None
+
+    def _exited(self, code: int) -> None:
+        if self._stop is not None:
+            self._crash(self._stop, _STOP_DETAIL[self._stop])
+        elif code != 0 or self._current is not None:
+            self._crash(Crash.EXIT, f"the program exited with code {code}", code)
 
     def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
         job = self._job

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import wasmtime
+
 from sandbox.models import CodeAnalysis, TestCase
 
 
@@ -45,6 +47,9 @@ class Runtime(ABC):
     aliases: tuple[str, ...] = ()
     file_extension: str
     runtime_name: str
+    # The export that runs the harness: a command's `_start`, or a function `() -> i32`
+    # returning the exit status (a pre-initialised module, see `prepare_module`).
+    entry = "_start"
 
     @abstractmethod
     def locate(self) -> RuntimeBinary | None:
@@ -56,6 +61,16 @@ class Runtime(ABC):
     @abstractmethod
     def argv(self) -> list[str]:
         """The guest's command line (argv[0] first), carrying the harness."""
+
+    def module_recipe(self) -> str:
+        """Identifies what :meth:`prepare_module` makes of the binary (part of the compiled
+        module's cache key); empty when the binary is compiled as it is."""
+        return ""
+
+    def prepare_module(self, engine: wasmtime.Engine, wasm: bytes) -> bytes:
+        """The module to compile, made from the verified binary once per cache key (may run
+        it on ``engine``, e.g. to pre-initialise it). The binary itself by default."""
+        return wasm
 
     @abstractmethod
     def analyze(self, code: str) -> CodeAnalysis:
