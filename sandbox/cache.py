@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 ProgressCallback = Callable[[str], None]
 # Makes the module to compile from the verified binary's bytes (see Runtime.prepare_module).
-ModuleBuilder = Callable[[wasmtime.Engine, bytes], bytes]
+ModuleBuilder = Callable[[bytes], bytes]
 
 WASMTIME_VERSION = version("wasmtime")
 
@@ -103,7 +103,7 @@ class ModuleCache:
         self._say(f"Preparing the {name} runtime (first use, {doing})...")
         started = time.perf_counter()
         try:
-            module = wasmtime.Module(self._engine, build(self._engine, wasm) if build else wasm)
+            module = wasmtime.Module(self._engine, build(wasm) if build else wasm)
         except wasmtime.WasmtimeError as exc:
             raise RuntimeSetupError(f"cannot compile {binary}: {exc}") from exc
         self.directory.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,10 @@
 """One WebAssembly instance running one submission: the host side of the guest protocol.
 
 Each :class:`GuestInstance` owns a thread on which a fresh store and instance run the runtime's
-entry (``_start``, or a pre-initialised snapshot's ``run``). The harness's first read of fd 0 blocks (inside the host, the GIL released) until
-:meth:`GuestInstance.run` hands it a :class:`GuestJob`; so an instance can be started ahead of
-time and its interpreter initialised while nothing waits for it (the warm pool). An instance
+entry (``_start``, or a pre-initialised snapshot's ``run``). The harness's first read of fd 0
+blocks (inside the host, the GIL released) until :meth:`GuestInstance.run` hands it a
+:class:`GuestJob`; so an instance can be started ahead of time and its interpreter initialised
+while nothing waits for it (the warm pool). An instance
 serves exactly one job and is then dropped: two submissions never share an instance.
 
 The host serves ``fd_read``, ``fd_write`` and ``poll_oneoff`` itself (shadowing the WASI ones):

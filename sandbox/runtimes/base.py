@@ -1,7 +1,9 @@
 """The interface every language runtime implements, and the guest protocol they all speak.
 
 A runtime is a WASI *command* module (``_start``) plus a small harness program written in the
-guest language and passed on its command line. The harness and the host talk over file
+guest language and passed on its command line; or a module made from one at cache-build time
+that starts with the harness loaded already (Python: a pre-initialised snapshot, whose entry
+``run`` calls the harness). The harness and the host talk over file
 descriptor 0, which the host serves itself (see :mod:`sandbox.guest`):
 
 * the harness reads fd 0 to its end: the host blocks that read until a submission is handed to
@@ -24,8 +26,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import wasmtime
 
 from sandbox.models import CodeAnalysis, TestCase
 
@@ -67,9 +67,9 @@ class Runtime(ABC):
         module's cache key); empty when the binary is compiled as it is."""
         return ""
 
-    def prepare_module(self, engine: wasmtime.Engine, wasm: bytes) -> bytes:
-        """The module to compile, made from the verified binary once per cache key (may run
-        it on ``engine``, e.g. to pre-initialise it). The binary itself by default."""
+    def prepare_module(self, wasm: bytes) -> bytes:
+        """The module to compile, made from the verified binary once per cache key (it may
+        run it, e.g. to pre-initialise it). The binary itself by default."""
         return wasm
 
     @abstractmethod

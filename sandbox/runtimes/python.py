@@ -3,8 +3,8 @@
 Expression tests print the value as ``print`` would (``str()``: strings plainly, lists as
 ``[0, 1]``, ``None`` prints nothing, as in the REPL). The candidate's code runs as ``__main__``
 (``if __name__ == "__main__":`` blocks run); modules named in ``PythonRuntime(preload=...)``
-are imported ahead of time, into the snapshot every instance starts from. A stdin test runs the whole program in a
-fresh namespace with ``sys.stdin`` (and ``input()``) reading the test's stdin.
+are imported ahead of time, into the snapshot every instance starts from. A stdin test runs the
+whole program in a fresh namespace with ``sys.stdin`` (and ``input()``) reading the test's stdin.
 """
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from pathlib import Path
-
-import wasmtime
 
 from sandbox.analysis.python import analyze_python
 from sandbox.models import CodeAnalysis, TestCase
@@ -226,8 +224,8 @@ class PythonRuntime(Runtime):
         recipe = "\0".join([SNAPSHOT_FORMAT, *self.argv(), self.entry_statement])
         return "snapshot-" + hashlib.sha256(recipe.encode()).hexdigest()[:12]
 
-    def prepare_module(self, engine: wasmtime.Engine, wasm: bytes) -> bytes:
-        return build_python_snapshot(engine, wasm, self.argv(), self.entry_statement)
+    def prepare_module(self, wasm: bytes) -> bytes:
+        return build_python_snapshot(wasm, self.argv(), self.entry_statement)
 
     def payload(self, code: str, tests: Sequence[TestCase]) -> bytes:
         """Length-prefixed fields (``<bytes>\\n<data>``, ``-`` for none): code, then per test
