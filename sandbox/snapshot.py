@@ -134,8 +134,11 @@ class _Module:
         function_types = [reader.uleb() for _ in range(reader.uleb())]
         return cls(sections, imported, function_types, types)
 
-    def type_of(self, function: int) -> tuple[bytes, bytes]:
-        return self.types[self.function_types[function - self.imported_functions]]
+    def type_of(self, function: int) -> tuple[bytes, bytes] | None:
+        index = function - self.imported_functions
+        if not 0 <= index < len(self.function_types):
+            return None
+        return self.types[self.function_types[index]]
 
     def add_function(self, type_index: int, body: bytes) -> int:
         """Append a function (``body``: locals and code, ``end`` included); its index."""
@@ -279,7 +282,10 @@ def build_python_snapshot(wasm: bytes, argv: list[str], statement: str) -> bytes
     """The pre-initialised module: ``argv`` (ending in ``-c COMMAND``) has run to completion;
     its export ``run() -> i32`` executes ``statement`` in ``__main__`` and returns the exit
     status (1 when it raised)."""
-    module = _Module.parse(wasm)
+    try:
+        module = _Module.parse(wasm)
+    except (IndexError, KeyError) as exc:
+        raise RuntimeSetupError("the Python binary is not a module laid out as expected") from exc
     _check_layout(wasm, module)
     snapshot = _take_snapshot(wasm, module, argv, statement.encode())
     pages = len(snapshot.memory) // _PAGE
