@@ -65,9 +65,10 @@ class _WarmPool:
         self._ready: collections.deque[GuestInstance] = collections.deque()
         self._lock = threading.Lock()
         self._closed = False
-        self._fill()
+        self.fill()
 
-    def _fill(self) -> None:
+    def fill(self) -> None:
+        """Start instances until the pool is full again."""
         with self._lock:
             while not self._closed and len(self._ready) < self.size:
                 self._ready.append(GuestInstance(self._prepared, self._name))
@@ -81,7 +82,8 @@ class _WarmPool:
                 instance = candidate if candidate.alive else None
         if instance is None:
             instance = GuestInstance(self._prepared, self._name)
-        self._fill()
+        # No refill here: a starting instance would compete with this submission for the CPU
+        # and the GIL; the engine refills once the submission is judged.
         return instance
 
     def close(self) -> None:
@@ -231,7 +233,10 @@ class Engine:
 
     def _execute(self, runtime: Runtime, request: ExecutionRequest) -> ExecutionResult:
         pool = self._pool(runtime)
-        return judge(request, runtime, self._versions[runtime.id], pool.take)
+        try:
+            return judge(request, runtime, self._versions[runtime.id], pool.take)
+        finally:
+            pool.fill()
 
     # -- lifetime ------------------------------------------------------------------------------
 
