@@ -156,9 +156,9 @@ class Engine:
 
     def prepare(self, languages: Iterable[str] | None = None) -> None:
         """Compile (or load from the cache) and warm the given languages (default: all
-        installed). Blocking: the first compile of Python takes a few seconds; call it off the
-        GUI thread. Raises :class:`LanguageNotAvailable` for a language that is not installed
-        only when it was named explicitly."""
+        installed). Blocking: the first preparation of Python (snapshot and compile) takes
+        15-50 s; call it off the GUI thread. Raises :class:`LanguageNotAvailable` for a
+        language that is not installed only when it was named explicitly."""
         if languages is None:
             names = [r.id for r in self._runtimes if r.locate() is not None]
         else:
