@@ -82,8 +82,7 @@ class _WarmPool:
                 instance = candidate if candidate.alive else None
         if instance is None:
             instance = GuestInstance(self._prepared, self._name)
-        # No refill here: a starting instance would compete with this submission for the CPU
-        # and the GIL; the engine refills once the submission is judged.
+        # No refill here: the engine refills once the submission's result is out.
         return instance
 
     def close(self) -> None:
@@ -221,6 +220,9 @@ class Engine:
             self._slots.release()
             raise EngineClosed("the sandbox engine is closed") from exc
         future.add_done_callback(lambda _: self._slots.release())
+        # Refill the warm pool only once the result is out (a callback runs after waiters are
+        # woken): a starting instance would compete with the submission for the CPU and GIL.
+        future.add_done_callback(lambda _: self._refill(runtime))
         return future
 
     def execute(self, request: ExecutionRequest) -> ExecutionResult:
@@ -233,9 +235,11 @@ class Engine:
 
     def _execute(self, runtime: Runtime, request: ExecutionRequest) -> ExecutionResult:
         pool = self._pool(runtime)
-        try:
-            return judge(request, runtime, self._versions[runtime.id], pool.take)
-        finally:
+        return judge(request, runtime, self._versions[runtime.id], pool.take)
+
+    def _refill(self, runtime: Runtime) -> None:
+        pool = self._pools.get(runtime.id)
+        if pool is not None:
             pool.fill()
 
     # -- lifetime ------------------------------------------------------------------------------
