@@ -40,13 +40,15 @@ after a time-out or a crash the remaining tests run in another fresh instance. V
 Isolation: every submission gets fresh instances that are never reused for another one; the
 guest has no preopened directories (no host files), no environment, no sockets and no way to
 start processes; it reaches the host only through WASI calls on stdin/stdout/stderr, which the
-host serves itself (:mod:`sandbox.guest`). Instances are started ahead of time (the warm pool)
-so a run usually costs only the candidate's own code. The engine's ``maxima`` cap every
-request; ``clamp_request`` reports what it lowered.
+host serves itself (:mod:`sandbox.guest`). Python instances start from a pre-initialised
+snapshot (:mod:`sandbox.snapshot`, ~1 ms), and instances are started ahead of time (the warm
+pool), so a run costs little more than the candidate's own code. The engine's ``maxima`` cap
+every request; ``clamp_request`` reports what it lowered.
 
 Threads: ``execute`` blocks; the desktop app calls it (and ``prepare``, which compiles the
-runtimes on first use, a few seconds for Python) off the GUI thread; ``progress`` is called on
-the thread that compiles. The server uses ``execute_async`` from its event loop.
+runtimes on first use: for Python, making its snapshot and compiling it, 15-50 s) off the GUI
+thread; ``progress`` is called on the thread that compiles. The server uses ``execute_async``
+from its event loop.
 
 Exceptions (:mod:`sandbox.errors`)::
 

@@ -65,9 +65,10 @@ class _WarmPool:
         self._ready: collections.deque[GuestInstance] = collections.deque()
         self._lock = threading.Lock()
         self._closed = False
-        self._fill()
+        self.fill()
 
-    def _fill(self) -> None:
+    def fill(self) -> None:
+        """Start instances until the pool is full again."""
         with self._lock:
             while not self._closed and len(self._ready) < self.size:
                 self._ready.append(GuestInstance(self._prepared, self._name))
@@ -81,7 +82,7 @@ class _WarmPool:
                 instance = candidate if candidate.alive else None
         if instance is None:
             instance = GuestInstance(self._prepared, self._name)
-        self._fill()
+        # No refill here: the engine refills once the submission's result is out.
         return instance
 
     def close(self) -> None:
@@ -154,9 +155,9 @@ class Engine:
 
     def prepare(self, languages: Iterable[str] | None = None) -> None:
         """Compile (or load from the cache) and warm the given languages (default: all
-        installed). Blocking: the first compile of Python takes a few seconds; call it off the
-        GUI thread. Raises :class:`LanguageNotAvailable` for a language that is not installed
-        only when it was named explicitly."""
+        installed). Blocking: the first preparation of Python (snapshot and compile) takes
+        15-50 s; call it off the GUI thread. Raises :class:`LanguageNotAvailable` for a
+        language that is not installed only when it was named explicitly."""
         if languages is None:
             names = [r.id for r in self._runtimes if r.locate() is not None]
         else:
@@ -174,11 +175,19 @@ class Engine:
             binary = runtime.locate()
             if binary is None:
                 raise LanguageNotAvailable(runtime.id, runtime.install_hint())
-            module = self._cache.load(runtime.id, binary.path, binary.sha256)
+            recipe = runtime.module_recipe()
+            module = self._cache.load(
+                runtime.id,
+                binary.path,
+                binary.sha256,
+                recipe=recipe,
+                build=runtime.prepare_module if recipe else None,
+            )
             linker = make_linker(self._wasm)
             prepared = Prepared(
                 engine=self._wasm,
                 pre=linker.instantiate_pre(module),
+                entry=runtime.entry,
                 argv=runtime.argv(),
                 ticker=self._ticker,
                 init_memory_bytes=self.maxima.memory_limit_bytes,
@@ -211,6 +220,9 @@ class Engine:
             self._slots.release()
             raise EngineClosed("the sandbox engine is closed") from exc
         future.add_done_callback(lambda _: self._slots.release())
+        # Refill the warm pool only once the result is out (a callback runs after waiters are
+        # woken): a starting instance would compete with the submission for the CPU and GIL.
+        future.add_done_callback(lambda _: self._refill(runtime))
         return future
 
     def execute(self, request: ExecutionRequest) -> ExecutionResult:
@@ -224,6 +236,11 @@ class Engine:
     def _execute(self, runtime: Runtime, request: ExecutionRequest) -> ExecutionResult:
         pool = self._pool(runtime)
         return judge(request, runtime, self._versions[runtime.id], pool.take)
+
+    def _refill(self, runtime: Runtime) -> None:
+        pool = self._pools.get(runtime.id)
+        if pool is not None:
+            pool.fill()
 
     # -- lifetime ------------------------------------------------------------------------------
 

@@ -1,9 +1,10 @@
 """One WebAssembly instance running one submission: the host side of the guest protocol.
 
 Each :class:`GuestInstance` owns a thread on which a fresh store and instance run the runtime's
-``_start``. The harness's first read of fd 0 blocks (inside the host, the GIL released) until
-:meth:`GuestInstance.run` hands it a :class:`GuestJob`; so an instance can be started ahead of
-time and its interpreter initialised while nothing waits for it (the warm pool). An instance
+entry (``_start``, or a pre-initialised snapshot's ``run``). The harness's first read of fd 0
+blocks (inside the host, the GIL released) until :meth:`GuestInstance.run` hands it a
+:class:`GuestJob`; so an instance can be started ahead of time and its interpreter initialised
+while nothing waits for it (the warm pool). An instance
 serves exactly one job and is then dropped: two submissions never share an instance.
 
 The host serves ``fd_read``, ``fd_write`` and ``poll_oneoff`` itself (shadowing the WASI ones):
@@ -113,6 +114,7 @@ class Prepared:
 
     engine: wasmtime.Engine
     pre: wasmtime.InstancePre
+    entry: str  # `_start`, or a function returning the exit status
     argv: list[str]
     ticker: EpochTicker
     init_memory_bytes: int
@@ -132,11 +134,32 @@ def make_linker(engine: wasmtime.Engine) -> wasmtime.Linker:
     return linker
 
 
-def _iovecs(
-    memory: wasmtime.Memory, caller: wasmtime.Caller, iovs: int, count: int
-) -> list[tuple[int, int]]:
-    raw = memory.read(caller, iovs, iovs + 8 * count)
-    return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
+class _Linear:
+    """The guest's linear memory during one host call. Read and written through one view, not
+    one foreign call per access: each of those releases and retakes the GIL, which costs
+    milliseconds per submission when other threads want it. Valid only within the call."""
+
+    def __init__(self, memory: wasmtime.Memory, caller: wasmtime.Caller) -> None:
+        self._view = memoryview(memory.get_buffer_ptr(caller)).cast("B")
+
+    def __len__(self) -> int:
+        return len(self._view)
+
+    def _check(self, start: int, size: int) -> None:
+        if start < 0 or size < 0 or start + size > len(self._view):
+            raise IndexError(f"guest pointer {start}+{size} out of bounds")
+
+    def read(self, start: int, size: int) -> bytes:
+        self._check(start, size)
+        return self._view[start : start + size].tobytes()
+
+    def write(self, start: int, data: bytes) -> None:
+        self._check(start, len(data))
+        self._view[start : start + len(data)] = data
+
+    def iovecs(self, iovs: int, count: int) -> list[tuple[int, int]]:
+        raw = self.read(iovs, 8 * count)
+        return [struct.unpack_from("<II", raw, 8 * i) for i in range(count)]
 
 
 def _guarded(
@@ -162,19 +185,18 @@ def _fd_read(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nread: int
     instance = _current.instance
     if fd != 0 or instance is None:
         return _EBADF
-    memory = caller["memory"]
-    assert isinstance(memory, wasmtime.Memory)
-    data = instance.read_payload()
+    data = instance.read_payload()  # may block: take the view of the memory after it
+    memory = instance.linear(caller)
     total = 0
-    for ptr, length in _iovecs(memory, caller, iovs, count):
+    for ptr, length in memory.iovecs(iovs, count):
         chunk = data[total : total + length]
         if chunk:
-            memory.write(caller, chunk, ptr)
+            memory.write(ptr, chunk)
         total += len(chunk)
         if len(chunk) < length:
             break
     instance.consumed(total)
-    memory.write(caller, struct.pack("<I", total), nread)
+    memory.write(nread, struct.pack("<I", total))
     return _ESUCCESS
 
 
@@ -189,11 +211,10 @@ def _poll_oneoff(caller: wasmtime.Caller, subs: int, events: int, count: int, ne
     cannot be interrupted while the host blocks, so the host never sleeps past the guest's
     current deadline; the guest then traps at its next epoch check."""
     instance = _current.instance
-    memory = caller["memory"]
-    assert isinstance(memory, wasmtime.Memory)
     if instance is None or count <= 0:
         return 28  # EINVAL
-    raw = memory.read(caller, subs, subs + _SUBSCRIPTION * count)
+    memory = instance.linear(caller)
+    raw = memory.read(subs, _SUBSCRIPTION * count)
     ready: list[tuple[int, int, int, int]] = []  # userdata, error, type, nbytes
     sleep_s: float | None = None
     clocks: list[int] = []
@@ -228,8 +249,8 @@ def _poll_oneoff(caller: wasmtime.Caller, subs: int, events: int, count: int, ne
         struct.pack_into("<QHB", out, _EVENT * i, userdata, error, kind)
         struct.pack_into("<Q", out, _EVENT * i + 16, nbytes)
     if out:
-        memory.write(caller, bytes(out), events)
-    memory.write(caller, struct.pack("<I", len(ready)), nevents)
+        memory.write(events, bytes(out))
+    memory.write(nevents, struct.pack("<I", len(ready)))
     return _ESUCCESS
 
 
@@ -237,19 +258,13 @@ def _fd_write(caller: wasmtime.Caller, fd: int, iovs: int, count: int, nwritten:
     instance = _current.instance
     if fd not in (0, 1, 2) or instance is None:
         return _EBADF
-    memory = caller["memory"]
-    assert isinstance(memory, wasmtime.Memory)
-    parts = [
-        memory.read(caller, ptr, ptr + length)
-        for ptr, length in _iovecs(memory, caller, iovs, count)
-        if length
-    ]
-    data = b"".join(parts)
+    memory = instance.linear(caller)
+    data = b"".join(memory.read(ptr, length) for ptr, length in memory.iovecs(iovs, count))
     if fd == 0:
-        instance.control(data, memory.data_len(caller))
+        instance.control(data, len(memory))
     else:
         instance.output(fd, data)
-    memory.write(caller, struct.pack("<I", len(data)), nwritten)
+    memory.write(nwritten, struct.pack("<I", len(data)))
     return _ESUCCESS
 
 
@@ -330,16 +345,15 @@ class GuestInstance:
             memory = instance.exports(store)["memory"]
             assert isinstance(memory, wasmtime.Memory)
             self._memory = memory
-            start = instance.exports(store)["_start"]
-            assert isinstance(start, wasmtime.Func)
-            start(store)
-            if self._stop is not None:
+            entry = instance.exports(store)[prepared.entry]
+            assert isinstance(entry, wasmtime.Func)
+            status = entry(store)  # `_start` returns nothing, a snapshot's entry its exit status
+            if isinstance(status, int) and status != 0:
+                self._exited(status)
+            elif self._stop is not None:
                 self._crash(self._stop, _STOP_DETAIL[self._stop])
         except wasmtime.ExitTrap as exc:
-            if self._stop is not None:
-                self._crash(self._stop, _STOP_DETAIL[self._stop])
-            elif exc.code != 0 or self._current is not None:
-                self._crash(Crash.EXIT, f"the program exited with code {exc.code}", exc.code)
+            self._exited(exc.code)
         except wasmtime.Trap as exc:
             if self._stop is not None:
                 self._crash(self._stop, _STOP_DETAIL[self._stop])
@@ -356,6 +370,12 @@ class GuestInstance:
         finally:
             self._finish()
             _current.instance = None
+
+    def _exited(self, code: int) -> None:
+        if self._stop is not None:
+            self._crash(self._stop, _STOP_DETAIL[self._stop])
+        elif code != 0 or self._current is not None:
+            self._crash(Crash.EXIT, f"the program exited with code {code}", code)
 
     def _crash(self, kind: Crash, detail: str, exit_code: int | None = None) -> None:
         job = self._job
@@ -410,6 +430,11 @@ class GuestInstance:
             store.set_limits(memory_size=job.memory_limit_bytes)
             self._deadline(HARNESS_BUDGET_MS)
         return self._payload[self._offset :]
+
+    def linear(self, caller: wasmtime.Caller) -> _Linear:
+        memory = self._memory
+        assert memory is not None  # host calls come after instantiation
+        return _Linear(memory, caller)
 
     def consumed(self, count: int) -> None:
         self._offset += count

@@ -1,7 +1,9 @@
 """The interface every language runtime implements, and the guest protocol they all speak.
 
 A runtime is a WASI *command* module (``_start``) plus a small harness program written in the
-guest language and passed on its command line. The harness and the host talk over file
+guest language and passed on its command line; or a module made from one at cache-build time
+that starts with the harness loaded already (Python: a pre-initialised snapshot, whose entry
+``run`` calls the harness). The harness and the host talk over file
 descriptor 0, which the host serves itself (see :mod:`sandbox.guest`):
 
 * the harness reads fd 0 to its end: the host blocks that read until a submission is handed to
@@ -45,6 +47,9 @@ class Runtime(ABC):
     aliases: tuple[str, ...] = ()
     file_extension: str
     runtime_name: str
+    # The export that runs the harness: a command's `_start`, or a function `() -> i32`
+    # returning the exit status (a pre-initialised module, see `prepare_module`).
+    entry = "_start"
 
     @abstractmethod
     def locate(self) -> RuntimeBinary | None:
@@ -56,6 +61,16 @@ class Runtime(ABC):
     @abstractmethod
     def argv(self) -> list[str]:
         """The guest's command line (argv[0] first), carrying the harness."""
+
+    def module_recipe(self) -> str:
+        """Identifies what :meth:`prepare_module` makes of the binary (part of the compiled
+        module's cache key); empty when the binary is compiled as it is."""
+        return ""
+
+    def prepare_module(self, wasm: bytes) -> bytes:
+        """The module to compile, made from the verified binary once per cache key (it may
+        run it, e.g. to pre-initialise it). The binary itself by default."""
+        return wasm
 
     @abstractmethod
     def analyze(self, code: str) -> CodeAnalysis:

