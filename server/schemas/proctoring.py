@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, AliasChoices, AwareDatetime, Field
 
 from server.schemas.common import OutModel, WireModel
 
@@ -15,6 +16,23 @@ Severity = Literal["info", "low", "medium", "high"]
 RiskLevel = Literal["low", "medium", "high"]
 ReviewStatus = Literal["pending", "cleared", "flagged"]
 EventTypeName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+# Sequence numbers are stored as 32-bit integers (PostgreSQL's INTEGER).
+MAX_SEQ = 2**31 - 1
+MAX_EVENT_DATA = 16_384  # bytes of JSON: what an event says about itself, not a payload
+
+
+def _storable_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Event data is hashed and stored as JSON: finite numbers only, and small."""
+    try:
+        size = len(json.dumps(data, allow_nan=False, separators=(",", ":")))
+    except ValueError as exc:
+        raise ValueError("event data may hold only finite numbers (no NaN or Infinity)") from exc
+    if size > MAX_EVENT_DATA:
+        raise ValueError(f"event data is {size} bytes of JSON; at most {MAX_EVENT_DATA}")
+    return data
+
+
+EventData = Annotated[dict[str, Any], AfterValidator(_storable_data)]
 
 
 class SessionSettings(WireModel):
@@ -63,8 +81,8 @@ class ProctorEventCreate(WireModel):
 
     type: EventTypeName
     severity: InputSeverity = "medium"
-    data: dict[str, Any] = Field(default_factory=dict)
-    timestamp: datetime | None = None
+    data: EventData = Field(default_factory=dict)
+    timestamp: AwareDatetime | None = None
 
 
 class ProctorEventOut(OutModel):
@@ -145,9 +163,12 @@ class ProctorSessionEnd(WireModel):
     reason: str = Field(default="assessment_completed", max_length=64)
     final_report: bool = True
     # The chain's last seq as the client knows it: events cut off the end show as a gap.
-    last_event_seq: int | None = Field(default=None, ge=-1)
+    last_event_seq: int | None = Field(default=None, ge=-1, le=MAX_SEQ)
 
 
 class ProctorReviewCreate(WireModel):
-    verdict: Literal["cleared", "flagged"]
+    # Read as the `review.status` it becomes, too.
+    verdict: Literal["cleared", "flagged"] = Field(
+        validation_alias=AliasChoices("verdict", "status")
+    )
     note: str | None = Field(default=None, max_length=4000)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AwareDatetime, Field, field_validator, model_validator
 
 from server.schemas.common import ErrorBody, OutModel, WireModel
-from server.schemas.proctoring import EventTypeName, SessionSettings, Severity
+from server.schemas.proctoring import MAX_SEQ, EventData, EventTypeName, SessionSettings, Severity
 
 SCHEMA_VERSION = 1
 MAX_ENTRIES = 500
@@ -30,9 +30,9 @@ class ChainedEvent(WireModel):
     type: EventTypeName
     severity: Severity
     timestamp: str = Field(max_length=40)
-    offset: float
-    data: dict[str, Any] = Field(default_factory=dict)
-    seq: int = Field(ge=0)
+    offset: float = Field(allow_inf_nan=False)
+    data: EventData = Field(default_factory=dict)
+    seq: int = Field(ge=0, le=MAX_SEQ)
     prev_hash: Hash
     hash: Hash
     snapshot_jpeg: str | None = Field(default=None, max_length=MAX_SNAPSHOT_BASE64)
@@ -48,7 +48,7 @@ class ChainedEvent(WireModel):
 
 
 class EntryBase(WireModel):
-    seq: int = Field(ge=1)
+    seq: int = Field(ge=1, le=MAX_SEQ)
 
 
 class EventEntry(EntryBase):
@@ -66,8 +66,8 @@ class AnswerEntry(EntryBase):
     question_id: str = Field(max_length=40)
     answer: Any
     language: str | None = Field(default=None, max_length=20)
-    time_spent: int | None = Field(default=None, ge=0)
-    saved_at: datetime
+    time_spent: int | None = Field(default=None, ge=0, le=MAX_SEQ)
+    saved_at: AwareDatetime
 
 
 class CompleteEntry(EntryBase):
@@ -91,7 +91,7 @@ class SessionEndEntry(EntryBase):
     kind: Literal["session_end"]
     session_id: str = Field(max_length=40)
     reason: str = Field(default="assessment_completed", max_length=64)
-    last_event_seq: int = Field(ge=-1)
+    last_event_seq: int = Field(ge=-1, le=MAX_SEQ)
 
 
 Entry = Annotated[
@@ -104,6 +104,13 @@ class PushRequest(WireModel):
     schema_version: int
     device_id: DeviceId
     entries: list[Entry] = Field(min_length=1, max_length=MAX_ENTRIES)
+
+    @model_validator(mode="after")
+    def _distinct_seqs(self) -> PushRequest:
+        seqs = [e.seq for e in self.entries]
+        if len(set(seqs)) != len(seqs):
+            raise ValueError("every entry of a push needs its own seq")
+        return self
 
 
 class EntryResult(OutModel):

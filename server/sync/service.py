@@ -43,7 +43,7 @@ from server.proctoring import service as proctoring
 from server.proctoring.models import ProctorSession
 from server.schemas.assessments import SubmitAnswerRequest
 from server.schemas.common import ErrorBody
-from server.schemas.proctoring import ProctorSessionCreate
+from server.schemas.proctoring import MAX_SEQ, ProctorSessionCreate
 from server.schemas.sync import (
     SCHEMA_VERSION,
     AnswerEntry,
@@ -84,9 +84,19 @@ def parse_push(body: bytes) -> tuple[PushRequest, list[EntryResult]]:
             entries.append(ENTRY_ADAPTER.validate_python(raw))
         except ValidationError as exc:
             seq = raw.get("seq") if isinstance(raw, dict) else None
-            if not isinstance(seq, int) or seq < 1:
-                raise _validation_failed(exc) from exc
+            if isinstance(seq, bool) or not isinstance(seq, int) or not 1 <= seq <= MAX_SEQ:
+                raise _validation_failed(exc) from exc  # no seq to answer for it
             rejected.append(_rejected(seq, _validation_failed(exc)))
+    seqs = [e.seq for e in entries] + [r.seq for r in rejected]
+    if len(set(seqs)) != len(seqs):
+        raise ValidationFailed(
+            "Request validation failed",
+            details={
+                "field": "entries",
+                "message": "every entry of a push needs its own seq",
+                "value": None,
+            },
+        )
     request = PushRequest.model_construct(
         schema_version=envelope["schemaVersion"], device_id=envelope["deviceId"], entries=entries
     )
