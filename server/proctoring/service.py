@@ -32,6 +32,7 @@ from proctoring.events import (
 from proctoring.risk import RiskAssessment, RiskWeights, assess
 from server.assessments.models import Assessment, Attempt
 from server.audit import service as audit
+from server.candidates.models import Candidate
 from server.config import Settings
 from server.deps import Actor
 from server.errors import (
@@ -142,6 +143,10 @@ def open_session(
     assessment = db.get(Assessment, data.assessment_id)
     if assessment is None or not actor.can_access_company(assessment.company_id):
         raise not_found("Assessment", data.assessment_id)
+    candidate = db.get(Candidate, data.candidate_id)
+    if candidate is None or candidate.company_id != assessment.company_id:
+        # another company's candidate must not be watched, nor reach this company's session
+        raise not_found("Candidate", data.candidate_id)
     if data.attempt_id is not None:
         attempt = db.get(Attempt, data.attempt_id)
         if (

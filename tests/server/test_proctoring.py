@@ -128,3 +128,21 @@ def test_review_verdict_and_filter(client, factory):
         json={"verdict": "cleared"},
     )
     assert refused.status_code == 403
+
+
+def test_a_session_watches_only_a_candidate_of_the_assessments_company(client, factory):
+    a, b = factory.company("A"), factory.company("B")
+    assessment_a, _ = assessment_for(client, a)
+    _, candidate_b = assessment_for(client, b)
+    for candidate_id in (candidate_b, "candidate_does_not_exist"):
+        refused = client.post(
+            "/api/proctor/sessions",
+            headers=a.manager.headers,
+            json={"assessmentId": assessment_a, "candidateId": candidate_id},
+        )
+        assert refused.status_code == 404, refused.text
+        assert refused.json()["error"]["code"] == "RESOURCE_NOT_FOUND"
+    listed = client.get(
+        f"/api/proctor/sessions?candidateId={candidate_b}", headers=a.manager.headers
+    )
+    assert listed.json()["data"] == []
