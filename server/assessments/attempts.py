@@ -352,7 +352,7 @@ def submit_answer(
     )
     if unchanged:
         assert current is not None
-        graded = Graded(
+        graded = grading.stored(
             cast(AnswerStatus, current.status), current.score, current.feedback, current.details
         )
     else:
