@@ -28,11 +28,6 @@ USER_KEY = "user"
 INVITE_KEY = "invite"
 
 
-def api_url(server: str) -> str:
-    base = server.rstrip("/")
-    return base if base.endswith(("/api", "/v1")) else f"{base}/api"
-
-
 def invite_token(invite: str) -> str:
     """The token alone, from a token or an invitation link (`.../take/<id>?token=...`)."""
     token = invite.split("token=", 1)[1].split("&", 1)[0] if "token=" in invite else invite
@@ -50,7 +45,7 @@ class Connection:
         journal = Journal(data_dir)
         stored = journal.get_meta(TOKENS_KEY)
         client = EllaAI(
-            base_url=api_url(server),
+            base_url=server,
             token=stored["access"] if stored else None,
             refresh_token=stored["refresh"] if stored else None,
             on_tokens=lambda t: journal.set_meta(

@@ -12,7 +12,6 @@ import threading
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from app.attempt import api_url
 from app.service import explained
 from sync.client import EllaAI
 from sync.errors import AuthenticationError, EllaAIError
@@ -37,7 +36,7 @@ def _when(text: str) -> datetime:
 class ServerReviewService:
     def __init__(self, server: str) -> None:
         self._server = server
-        self.client = EllaAI(base_url=api_url(server))
+        self.client = EllaAI(base_url=server)
         self._lock = threading.Lock()
         self._candidates: dict[str, str] = {}
         self._assessments: dict[str, str] = {}

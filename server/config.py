@@ -86,6 +86,11 @@ class Settings(BaseSettings):
     execution_max_memory_mb: int = Field(
         default=256, validation_alias="ELLA_EXECUTION_MAX_MEMORY_MB"
     )
+    # The sandbox's pool: runs at once, and how many more may wait for a worker; past that a run
+    # is refused (503 with Retry-After) and an answer is kept for the sweep to grade. A waiting
+    # answer holds a request thread, so the queue stays far below the thread pool's 40.
+    execution_workers: int = Field(default=2, ge=1, validation_alias="ELLA_EXECUTION_WORKERS")
+    execution_queue: int = Field(default=8, ge=0, validation_alias="ELLA_EXECUTION_QUEUE")
 
     max_body_bytes: int = Field(default=5 * 1024 * 1024, validation_alias="ELLA_MAX_BODY_BYTES")
 

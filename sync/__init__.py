@@ -5,7 +5,7 @@ proctoring event, the outbox); `SyncEngine` pushes the outbox to the server in o
 the server's clock. No Qt here: the UI subscribes with plain callbacks.
 """
 
-from sync.client import EllaAI, RetryPolicy
+from sync.client import EllaAI, RetryPolicy, api_base_url
 from sync.errors import (
     APIError,
     AuthenticationError,
@@ -39,4 +39,5 @@ __all__ = [
     "RetryPolicy",
     "ServerError",
     "Tokens",
+    "api_base_url",
 ]

@@ -6,6 +6,12 @@
     assessment = client.assessments.create(title="Python Developer Assessment",
                                            company_id="company123", questions=["py1"])
     page = client.candidates.list(company_id="company123", status="completed")
+    run = client.execution.run(language="python", code="print(1)",
+                               test_cases=[{"stdin": "", "expected_output": "1"}])
+
+`base_url` is the API's root (`https://host/api` or `https://host/v1`); a bare server address
+(`http://host:8000`, no path) means its `/api`. A URL with any other path is taken as the root as
+given (a gateway that maps it to the API).
 
 Keyword arguments are snake_case and go on the wire in the spec's camelCase; results are the
 envelope's `data` as plain dicts (lists come as a `Page` with `next_cursor`). Failures raise the
@@ -28,6 +34,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -82,6 +89,12 @@ class _Auth:
         return self.tokens
 
 
+def api_base_url(url: str) -> str:
+    """The API root for `url`: a bare server address gets `/api`; a URL with a path is kept."""
+    base = url.rstrip("/")
+    return base if urlsplit(base).path else f"{base}/api"
+
+
 class EllaAI:
     """A client for the EllaAI REST API. Thread-safe; share one per process."""
 
@@ -100,7 +113,7 @@ class EllaAI:
         """`api_key` for integrations; `token` (+ `refresh_token`) for a signed-in user or
         candidate, or neither and then `client.auth.login(...)`. `on_tokens` is called with every
         new token pair so the caller can persist the rotated refresh token."""
-        self.base_url = base_url.rstrip("/")
+        self.base_url = api_base_url(base_url)
         tokens = Tokens(token, refresh_token) if token else None
         self._auth = _Auth(api_key=api_key, tokens=tokens, on_tokens=on_tokens)
         self._http = http_client or httpx.Client(timeout=timeout)
@@ -113,6 +126,7 @@ class EllaAI:
         self.assessments = resources.Assessments(self)
         self.questions = resources.Questions(self)
         self.candidates = resources.Candidates(self)
+        self.execution = resources.Execution(self)
         self.companies = resources.Companies(self)
         self.admin = resources.Admin(self)
         self.proctor = resources.Proctor(self)

@@ -6,6 +6,7 @@ Free-form values (`settings`, `data`, `answer`) are sent as given.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from sync.wire import Data, Page, Tokens
@@ -159,6 +160,45 @@ class Candidates(Resource):
 
     def invite(self, candidate_id: str, **fields: Any) -> Data:
         return self._post(f"/candidates/{candidate_id}/invite", _camel(fields))
+
+
+class Execution(Resource):
+    """`/execution`: run code in the server's sandbox, read a run again, grade an answer.
+
+    Test cases are dicts in either spelling (`expected_output` or `expectedOutput`)."""
+
+    def languages(self) -> list[Data]:
+        return cast(list[Data], self._client.request("GET", "/execution/languages"))
+
+    def run(
+        self,
+        *,
+        language: str,
+        code: str,
+        test_cases: Sequence[Mapping[str, Any]] | None = None,
+        time_limit: int | None = None,
+        memory_limit: str | int | None = None,
+    ) -> Data:
+        """Limits above the server's maxima are lowered; the result's `clamped` says which."""
+        body = _camel(
+            {
+                "language": language,
+                "code": code,
+                "test_cases": [_camel(t) for t in test_cases] if test_cases is not None else None,
+                "time_limit": time_limit,
+                "memory_limit": memory_limit,
+            }
+        )
+        return self._post("/execution/run", body)
+
+    def get(self, execution_id: str) -> Data:
+        return self._get(f"/execution/{execution_id}")
+
+    def submit(self, *, attempt_id: str, question_id: str, language: str, code: str) -> Data:
+        """Grade `code` as the attempt's answer to a coding question (the candidate only)."""
+        body = _camel({"attempt_id": attempt_id, "question_id": question_id, "language": language})
+        body["code"] = code
+        return self._post("/execution/submit", body)
 
 
 class Companies(Resource):

@@ -64,15 +64,23 @@ def _now() -> datetime:
 
 
 def _attempt_for(db: Session, actor: Actor, attempt_id: str, *, write: bool) -> Attempt:
-    """The candidate's own attempt, or one of the staff's company; anything else is a 404."""
+    """The candidate's own attempt, or one of the staff's company; anything else is a 404.
+
+    Only the candidate taking an attempt writes to it (answers, completion): staff who can see
+    it get a 403, so a recruiter can never put words in a candidate's mouth."""
     attempt = db.get(Attempt, attempt_id)
     if actor.kind == "candidate":
         if attempt is None or attempt.candidate_id != actor.id:
             raise not_found("Attempt", attempt_id)
         return attempt
-    actor.require("assessments:update" if write else "assessments:read")
+    actor.require("assessments:read")
     if attempt is None or not actor.can_access_company(attempt.company_id):
         raise not_found("Attempt", attempt_id)
+    if write:
+        raise PermissionDenied(
+            "Only the candidate taking this attempt can answer or complete it",
+            details={"attemptId": attempt.id},
+        )
     return attempt
 
 
@@ -344,7 +352,7 @@ def submit_answer(
     )
     if unchanged:
         assert current is not None
-        graded = Graded(
+        graded = grading.stored(
             cast(AnswerStatus, current.status), current.score, current.feedback, current.details
         )
     else:

@@ -2,9 +2,10 @@
 
 One engine per server process, created on first use and kept in `ServerContext.extras`, so its
 compiled runtimes and warm instances serve every request; `close_code_runner` stops it with the
-app. When the engine cannot grade (its pool is full, a runtime is missing, it failed inside),
-`GradingUnavailable` says so: the answer is kept as `grading_unavailable` and the sweep grades it
-later; a score is never made up.
+app. Its pool is bounded (`Settings.execution_workers` running, `execution_queue` waiting): work
+past that is refused at once, never piled up. When the engine cannot grade (its pool is full, a
+runtime is missing, it failed inside), `GradingUnavailable` says so: the answer is kept as
+`grading_unavailable` and the sweep grades it later; a score is never made up.
 """
 
 from __future__ import annotations
@@ -99,7 +100,13 @@ def code_runner(context: ServerContext) -> CodeRunner:
         with _create_lock:
             runner = context.extras.get(EXTRAS_KEY)
             if runner is None:
-                runner = SandboxRunner(Engine(warm_instances=1))
+                settings = context.settings
+                engine = Engine(
+                    warm_instances=1,
+                    max_workers=settings.execution_workers,
+                    max_queue=settings.execution_queue,
+                )
+                runner = SandboxRunner(engine)
                 context.extras[EXTRAS_KEY] = runner
     assert isinstance(runner, SandboxRunner)
     return runner

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol
 
 from server.errors import ValidationFailed
 from server.schemas.assessments import TestOutcome
+from server.schemas.execution import NUL, NUL_MESSAGE
 from server.schemas.questions import (
     CodingQuestion,
     FreeTextQuestion,
@@ -71,6 +72,15 @@ class Graded:
     tests: list[TestOutcome] | None = None
 
 
+def stored(
+    status: AnswerStatus, score: float | None, feedback: str | None, details: dict[str, Any]
+) -> Graded:
+    """A saved answer's grading as it was given, with its test verdicts read back."""
+    tests = details.get("tests")
+    outcomes = [TestOutcome.model_validate(t) for t in tests] if tests is not None else None
+    return Graded(status, score, feedback, details, outcomes)
+
+
 def normalised_answer(question: QuestionBody, answer: str | list[str]) -> str | list[str]:
     """The answer in the form its question type expects, or a 422 saying what is wrong."""
     if isinstance(question, MultipleChoiceQuestion):
@@ -87,6 +97,10 @@ def normalised_answer(question: QuestionBody, answer: str | list[str]) -> str | 
         raise ValidationFailed(
             f"A {question.type} answer is a string",
             details={"field": "answer", "message": "expected a string", "value": answer},
+        )
+    if isinstance(question, CodingQuestion) and NUL in answer:
+        raise ValidationFailed(
+            NUL_MESSAGE, details={"field": "answer", "message": NUL_MESSAGE, "value": None}
         )
     if isinstance(question, FreeTextQuestion) and len(answer) > question.max_length:
         raise ValidationFailed(

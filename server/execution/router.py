@@ -29,10 +29,10 @@ def languages(_: CurrentActor) -> Envelope[list[LanguageOut]]:
 
 
 @router.post("/run", summary="Run code against test cases in the WebAssembly sandbox")
-def run(
+async def run(
     body: ExecutionRunRequest, actor: Runner, db: DbSession, ctx: Context
 ) -> Envelope[ExecutionOut]:
-    return ok(service.run(db, actor=actor, context=ctx, data=body))
+    return ok(await service.run(db, actor=actor, context=ctx, data=body))
 
 
 @router.post("/submit", summary="Grade an attempt's coding answer against its hidden tests")

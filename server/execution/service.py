@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from sandbox import (
     ExecutionRequest,
@@ -36,6 +37,9 @@ from server.schemas.execution import (
     LanguageOut,
     TestCaseResult,
 )
+
+# Seconds a caller refused by a full sandbox pool waits before trying again.
+BUSY_RETRY_AFTER_S = 2
 
 
 def languages() -> list[LanguageOut]:
@@ -122,15 +126,21 @@ def maxima(context: ServerContext) -> Maxima:
     )
 
 
-def run(
+async def run(
     db: Session, *, actor: Actor, context: ServerContext, data: ExecutionRunRequest
 ) -> ExecutionOut:
+    """Awaits the sandbox holding neither a database connection (SQLite has one) nor a request
+    thread; a full pool is a 503 at once."""
     request, clamped = _request(data, maxima(context))
+    await run_in_threadpool(db.close)  # ends the caller's read transaction
+    engine = await run_in_threadpool(sandbox_engine, context)
     try:
-        result = sandbox_engine(context).execute(request)
+        result = await engine.execute_async(request)
     except SandboxBusy as exc:
         raise ServiceUnavailable(
-            "The code runner is busy; try again in a moment", code="SANDBOX_BUSY", retry_after=1
+            f"The code runner is busy ({exc.max_workers} runs in progress, {exc.max_queue}"
+            " waiting); try again in a moment",
+            retry_after=BUSY_RETRY_AFTER_S,
         ) from exc
     except LanguageNotAvailable as exc:
         raise ServiceUnavailable(str(exc), code="LANGUAGE_UNAVAILABLE") from exc
@@ -138,6 +148,12 @@ def run(
         raise ValidationFailed(
             f"Invalid execution request: {exc}", details={"field": "body", "message": str(exc)}
         ) from exc
+    return await run_in_threadpool(_store, db, actor, result, clamped)
+
+
+def _store(
+    db: Session, actor: Actor, result: ExecutionResult, clamped: list[ClampedLimit]
+) -> ExecutionOut:
     execution = Execution(
         id=new_id("exec"),
         company_id=actor.company_id,

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 
 from server.schemas.common import OutModel, WireModel
 from server.schemas.questions import Language
 
 MAX_CODE_BYTES = 256 * 1024
+# No runtime takes a NUL in source code; said plainly instead of a garbled compile error.
+NUL = "\x00"
+NUL_MESSAGE = "code must not contain NUL characters"
 
 
 class ExecutionTestCase(WireModel):
@@ -19,7 +22,12 @@ class ExecutionTestCase(WireModel):
     input: str | None = Field(default=None, max_length=10_000, examples=["fibonacci(10)"])
     stdin: str | None = Field(default=None, max_length=1_000_000)
     expected_output: str | None = Field(default=None, max_length=1_000_000, examples=["55"])
-    timeout: int | None = Field(default=None, ge=1, le=600_000, description="ms, this test")
+    timeout: int | None = Field(
+        default=None,
+        ge=1,
+        strict=True,
+        description="ms, this test; above the server's maximum it is clamped",
+    )
     comparison: Literal["exact", "trimmed", "float"] = "trimmed"
     tolerance: float = Field(default=1e-6, ge=0, le=1)
 
@@ -39,6 +47,8 @@ class CodeSubmission(WireModel):
     def _code_fits(cls, code: str) -> str:
         if not code.strip():
             raise ValueError("code is empty")
+        if NUL in code:
+            raise ValueError(NUL_MESSAGE)
         if len(code.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
             raise ValueError(f"code is larger than {MAX_CODE_BYTES // 1024} KB")
         return code
@@ -46,10 +56,26 @@ class CodeSubmission(WireModel):
 
 class ExecutionRunRequest(CodeSubmission):
     test_cases: list[ExecutionTestCase] = Field(default_factory=list, max_length=100)
-    time_limit: int = Field(default=5000, ge=1, le=600_000, description="ms per test")
-    memory_limit: str | int = Field(
-        default="128MB", examples=["128MB"], description="bytes, or a size such as 128MB"
+    # Strict: `true` or "5000" is not a time limit.
+    time_limit: int = Field(
+        default=5000,
+        ge=1,
+        strict=True,
+        description="ms per test; above the server's maximum it is clamped",
     )
+    memory_limit: str | StrictInt = Field(
+        default="128MB",
+        examples=["128MB"],
+        description="bytes, or a size such as 128MB; above the server's maximum it is clamped",
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _short_size(cls, size: str | int) -> str | int:
+        # A size with hundreds of digits overflows a float when it is parsed.
+        if isinstance(size, str) and len(size) > 32:
+            raise ValueError("memory limit is not a size such as 128MB")
+        return size
 
 
 class ExecutionSubmitRequest(CodeSubmission):

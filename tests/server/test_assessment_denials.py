@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 
 from server.assessments.models import Attempt
 from server.db import transaction
+from server.ids import new_id
 from tests.server import builders as b
 from tests.server.conftest import Caller, CompanyFixture, Factory
 
@@ -289,3 +290,58 @@ def test_reinvite_returns_the_open_invitation(client: TestClient, world: dict[st
     assert len(detail["invitations"]) == 1
     reminders = detail["invitations"][0]["reminders"]
     assert [r["interval"] for r in reminders] == ["1_day", "1_hour"]
+
+
+def test_only_the_candidate_writes_to_their_attempt(
+    client: TestClient, factory: Factory, admin: Caller, world: dict[str, Any]
+) -> None:
+    """Staff who can read an attempt still cannot answer or complete it, by any route."""
+    recruiter, aid, mc = world["recruiter"], world["assessment"], world["mc"]
+    company: CompanyFixture = world["company"]
+    john = b.candidate_login(client, world["token"])
+    attempt_id = b.data(start(client, john, aid), 201)["attemptId"]
+    answer = {"attemptId": attempt_id, "questionId": mc, "answer": "a"}
+    b.data(client.post(f"/api/assessments/{aid}/submit-answer", headers=john.headers, json=answer))
+
+    api_key = Caller({"X-API-Key": company.api_key}, {}, "")
+    other = factory.company("Other Corp").manager
+    overwrite = {**answer, "answer": "b"}
+    by_code = {"attemptId": attempt_id, "questionId": mc, "language": "python", "code": "x = 1"}
+    sync_entry = {
+        "seq": 1,
+        "kind": "answer",
+        "assessmentId": aid,
+        "savedAt": b.future(0),
+        **overwrite,
+    }
+    for caller, status in ((recruiter, 403), (api_key, 403), (admin, 403), (other, 404)):
+        code = "INSUFFICIENT_PERMISSIONS" if status == 403 else "RESOURCE_NOT_FOUND"
+        for response in (
+            client.post(
+                f"/api/assessments/{aid}/submit-answer", headers=caller.headers, json=overwrite
+            ),
+            client.post("/api/execution/submit", headers=caller.headers, json=by_code),
+            client.post(
+                f"/api/assessments/{aid}/complete",
+                headers=caller.headers,
+                json={"attemptId": attempt_id},
+            ),
+        ):
+            b.error(response, status, code)
+        pushed = client.post(
+            "/api/sync/push",
+            headers=caller.headers,
+            json={"schemaVersion": 1, "deviceId": new_id("device"), "entries": [sync_entry]},
+        )
+        (result,) = b.data(pushed)["results"]
+        assert result["status"] == "rejected", result
+        assert result["error"]["code"] == code, result
+
+    # The candidate's answer and attempt are as they left them; they still finish it themselves.
+    reloaded = b.data(client.get(f"/api/attempts/{attempt_id}", headers=recruiter.headers))
+    assert reloaded["status"] == "in_progress"
+    assert [(a["answer"], a["revision"]) for a in reloaded["answers"]] == [(["a"], 1)]
+    done = client.post(
+        f"/api/assessments/{aid}/complete", headers=john.headers, json={"attemptId": attempt_id}
+    )
+    assert b.data(done)["totalScore"] == 25

@@ -357,11 +357,15 @@ def test_retakes_and_ranking(client: TestClient, factory: Factory) -> None:
             ),
             201,
         )
+        # Only the candidate answers and completes it.
+        candidate = b.candidate_login(
+            client, b.invite(client, recruiter, candidate_id, assessment_id)
+        )
         for question_id, answer in zip((mc, multi), picks, strict=True):
             b.data(
                 client.post(
                     f"/api/assessments/{assessment_id}/submit-answer",
-                    headers=recruiter.headers,
+                    headers=candidate.headers,
                     json={
                         "attemptId": attempt["attemptId"],
                         "questionId": question_id,
@@ -372,7 +376,7 @@ def test_retakes_and_ranking(client: TestClient, factory: Factory) -> None:
         done = b.data(
             client.post(
                 f"/api/assessments/{assessment_id}/complete",
-                headers=recruiter.headers,
+                headers=candidate.headers,
                 json={"attemptId": attempt["attemptId"]},
             )
         )

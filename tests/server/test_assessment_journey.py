@@ -213,7 +213,8 @@ def test_domain_events_are_recorded_with_the_change(client: TestClient, factory:
     from server.assessments import attempts
     from server.auth.models import User
     from server.candidates import service as candidates
-    from server.deps import user_actor
+    from server.deps import Actor, user_actor
+    from server.permissions import ROLE_PERMISSIONS, Role
     from server.schemas.candidates import CandidateCreate
 
     company = factory.company()
@@ -242,9 +243,18 @@ def test_domain_events_are_recorded_with_the_change(client: TestClient, factory:
             assessment_id=assessment_id,
             candidate_id=created.id,
         )
+        # Staff start on the candidate's behalf; only the candidate completes.
+        candidate = Actor(
+            kind="candidate",
+            id=created.id,
+            role=Role.CANDIDATE,
+            company_id=company.id,
+            permissions=list(ROLE_PERMISSIONS[Role.CANDIDATE]),
+            assessment_id=assessment_id,
+        )
         attempts.complete_attempt(
             db,
-            actor=actor,
+            actor=candidate,
             settings=context.settings,
             assessment_id=assessment_id,
             attempt_id=started.attempt_id,

@@ -98,3 +98,48 @@ def test_coding_answers(client: TestClient, factory: Factory) -> None:
     assert sweep(context).answers_graded == 1
     result = b.data(client.get(f"/api/attempts/{attempt_id}/result", headers=john.headers))
     assert result["totalScore"] == 50 and result["breakdown"][py]["score"] == 50
+
+
+def test_an_unchanged_answer_comes_back_as_graded_and_nul_is_refused(
+    client: TestClient, factory: Factory
+) -> None:
+    recruiter = factory.company().manager
+    py = b.question(client, recruiter, b.PY_FIB)
+    assessment_id = b.assessment(client, recruiter, [py])
+    candidate_id = b.candidate(client, recruiter)
+    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
+    attempt_id = b.data(
+        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
+    )["attemptId"]
+    path = f"/api/assessments/{assessment_id}/submit-answer"
+    body = {"attemptId": attempt_id, "questionId": py, "answer": b.PY_FIB_RIGHT}
+    first = b.data(client.post(path, headers=john.headers, json=body))
+    assert first["tests"] and first["revision"] == 1
+    # Not graded again and not a new revision, but the same verdicts as the first time.
+    again = b.data(client.post(path, headers=john.headers, json=body))
+    assert again == first
+    by_execution = b.data(
+        client.post(
+            "/api/execution/submit",
+            headers=john.headers,
+            json={
+                "attemptId": attempt_id,
+                "questionId": py,
+                "language": "python",
+                "code": b.PY_FIB_RIGHT,
+            },
+        )
+    )
+    assert by_execution == first
+
+    with_nul = {**body, "answer": b.PY_FIB_RIGHT + "\x00"}
+    refused = b.error(
+        client.post(path, headers=john.headers, json=with_nul), 422, "VALIDATION_ERROR"
+    )
+    assert "NUL" in refused["message"]
+    assert (
+        b.data(client.get(f"/api/attempts/{attempt_id}", headers=john.headers))["answers"][0][
+            "revision"
+        ]
+        == 1
+    )

@@ -90,6 +90,29 @@ def test_an_infinite_loop_is_a_time_limit_and_limits_are_clamped(
     assert timed_out.json()["data"]["results"][0]["verdict"] == "time_limit_exceeded"
 
 
+def test_limits_above_the_maxima_are_clamped_however_large(
+    client: TestClient, factory: Factory
+) -> None:
+    headers = factory.company().manager.headers
+    body = {
+        "language": "python",
+        "code": "print('hi')\n",
+        "testCases": [{"stdin": "", "expectedOutput": "hi", "timeout": 10**12}],
+        "timeLimit": 600_001,
+        "memoryLimit": 10**15,
+    }
+    data = client.post("/api/execution/run", headers=headers, json=body).json()["data"]
+    assert data["overallStatus"] == "passed"
+    assert {c["field"]: (c["requested"], c["applied"]) for c in data["clamped"]} == {
+        "timeLimit": (600_001, 10_000),
+        "testCases[0].timeout": (10**12, 10_000),
+        "memoryLimit": (10**15, 256 * 1024 * 1024),
+    }
+    huge = {**body, "timeLimit": 10**30, "memoryLimit": "1000000GB"}
+    data = client.post("/api/execution/run", headers=headers, json=huge).json()["data"]
+    assert {c["field"]: c["applied"] for c in data["clamped"]}["timeLimit"] == 10_000
+
+
 def test_bad_requests_are_validation_errors(client: TestClient, factory: Factory) -> None:
     headers = factory.company().manager.headers
     cases = {
@@ -100,6 +123,16 @@ def test_bad_requests_are_validation_errors(client: TestClient, factory: Factory
         "both forms": {**SPEC_RUN, "testCases": [{"input": "f()", "stdin": "1"}]},
         "bad memory": {**SPEC_RUN, "memoryLimit": "lots"},
         "negative time": {**SPEC_RUN, "timeLimit": -1},
+        "zero time": {**SPEC_RUN, "timeLimit": 0},
+        "fractional time": {**SPEC_RUN, "timeLimit": 1.5},
+        "text time": {**SPEC_RUN, "timeLimit": "soon"},
+        "zero test timeout": {**SPEC_RUN, "testCases": [{"input": "1", "timeout": 0}]},
+        "zero memory": {**SPEC_RUN, "memoryLimit": 0},
+        "negative memory": {**SPEC_RUN, "memoryLimit": "-5MB"},
+        "true time": {**SPEC_RUN, "timeLimit": True},
+        "true memory": {**SPEC_RUN, "memoryLimit": True},
+        "endless memory": {**SPEC_RUN, "memoryLimit": "9" * 400 + "GB"},
+        "NUL in code": {**SPEC_RUN, "code": "console.log(1)\x00"},
         "missing code": {"language": "python"},
     }
     for name, body in cases.items():
@@ -108,6 +141,8 @@ def test_bad_requests_are_validation_errors(client: TestClient, factory: Factory
         assert response.json()["error"]["code"] == "VALIDATION_ERROR", name
     unknown = client.post("/api/execution/run", headers=headers, json=cases["unknown language"])
     assert unknown.json()["error"]["details"]["field"] == "language"
+    nul = client.post("/api/execution/run", headers=headers, json=cases["NUL in code"])
+    assert "code must not contain NUL characters" in nul.text
 
 
 def test_languages_are_listed_with_versions(client: TestClient, factory: Factory) -> None:

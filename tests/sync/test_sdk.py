@@ -13,6 +13,7 @@ from sync import (
     PermissionDeniedError,
     RateLimitError,
     Tokens,
+    api_base_url,
 )
 from tests.sync.harness import ADMIN_EMAIL, PASSWORD, FaultProxy, free_port
 
@@ -119,3 +120,64 @@ def test_a_write_whose_answer_is_lost_is_retried_and_applied_once(live_server, c
     names = [c["name"] for c in admin.iterate("/companies", {"limit": 100})]
     assert names.count("Lost Answer Corp") == 1
     assert admin.companies.get(created["id"])["name"] == "Lost Answer Corp"
+
+
+def test_a_bare_server_address_means_its_api(live_server):
+    assert api_base_url("http://h:8000") == "http://h:8000/api"
+    assert api_base_url("http://h:8000/") == "http://h:8000/api"
+    assert api_base_url("https://h/v1/") == "https://h/v1"
+    assert api_base_url("https://h/api") == "https://h/api"
+    assert (
+        api_base_url("https://gateway.example.com/ellaai") == "https://gateway.example.com/ellaai"
+    )
+    for base in (live_server.url, f"{live_server.url}/", f"{live_server.url}/v1"):
+        with EllaAI(base_url=base) as client:
+            client.auth.login(email=ADMIN_EMAIL, password=PASSWORD)
+            assert client.auth.me()["email"] == ADMIN_EMAIL
+
+
+CODING = {
+    "type": "coding",
+    "title": "Double it",
+    "points": 10,
+    "languages": ["python"],
+    "test_cases": [
+        {"input": "double(2)", "expected_output": "4", "visibility": "sample"},
+        {"input": "double(21)", "expected_output": "42"},
+    ],
+}
+
+
+def test_execution_runs_reads_back_and_grades_a_candidates_answer(world):
+    recruiter = world.recruiter
+    assert "python" in {lang["id"] for lang in recruiter.execution.languages()}
+    run = recruiter.execution.run(
+        language="python",
+        code="def double(x):\n    return 2 * x\n",
+        test_cases=[
+            {"input": "double(2)", "expected_output": "4"},
+            {"stdin": "", "expectedOutput": "", "timeout": 10**9},
+        ],
+        time_limit=10**9,
+        memory_limit="64MB",
+    )
+    assert run["overallStatus"] == "passed"
+    assert {c["field"] for c in run["clamped"]} == {"timeLimit", "testCases[1].timeout"}
+    assert recruiter.execution.get(run["executionId"]) == run
+
+    question = recruiter.questions.create(**CODING)
+    assessment = recruiter.assessments.create(title="Coding", questions=[question["id"]])
+    recruiter.assessments.update(assessment["id"], status="active")
+    candidate = recruiter.candidates.create(
+        email="coder@example.com", first_name="Ada", last_name="L", assessment_id=assessment["id"]
+    )
+    with EllaAI(base_url=world.server_url) as ada:
+        ada.auth.login(invite_token=candidate["inviteToken"])
+        attempt = ada.assessments.start(assessment["id"])
+        answer = {"attempt_id": attempt["attemptId"], "question_id": question["id"]}
+        graded = ada.execution.submit(
+            **answer, language="python", code="def double(x):\n    return x + x\n"
+        )
+        assert graded["score"] == 10 and graded["status"] == "graded"
+        with pytest.raises(PermissionDeniedError):
+            recruiter.execution.submit(**answer, language="python", code="def double(x): 0")
