@@ -288,7 +288,15 @@ async def _load(url: str, world: World, setups: list[dict[str, Any]]) -> tuple[l
 # --- the table ------------------------------------------------------------------------------
 
 
+PARTS = ("offline_flush", "ingest", "candidates")
+
+
 def main(argv: list[str]) -> None:
+    """`argv`: the parts to run (`python -m bench sync -- ingest candidates`), all by default."""
+    unknown = [a for a in argv if a not in PARTS]
+    if unknown:
+        raise SystemExit(f"unknown part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
+    parts = set(argv or PARTS)
     widths = (44, 40, 24)
     show = _printer(widths)
     show(["benchmark", "result", "target", ""])
@@ -296,9 +304,14 @@ def main(argv: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         with server_process(None, work / "sqlite") as url:
-            show(offline_flush(url, work))
-            show(ingest(url, "SQLite"))
-            show(candidates(url))
+            if "offline_flush" in parts:
+                show(offline_flush(url, work))
+            if "ingest" in parts:
+                show(ingest(url, "SQLite"))
+            if "candidates" in parts:
+                show(candidates(url))
+        if "ingest" not in parts:
+            return
         with postgres_database() as pg_url:
             if pg_url is None:
                 show(["ingest, batches of 100 (PostgreSQL)", "skipped: no server", "", ""])
