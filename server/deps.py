@@ -175,8 +175,17 @@ def _credentials(request: Request) -> str | None:
 
 
 # Built once: on every request, making the statement cost more than running it.
+# Plain columns, not ORM objects, for the candidates' login sessions: their sync engine asks
+# every few seconds.
 _CANDIDATE_LOGIN = (
-    select(AuthSession, Candidate, Invitation)
+    select(
+        AuthSession.revoked_at,
+        AuthSession.subject_id,
+        Candidate.id.label("candidate_id"),
+        Candidate.company_id,
+        Candidate.email,
+        Invitation.assessment_id,
+    )
     .outerjoin(Candidate, Candidate.id == AuthSession.subject_id)
     .outerjoin(
         Invitation,
@@ -201,18 +210,30 @@ def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
     claims = read_access_token(settings, credential)
     if claims.user_id.startswith("candidate_"):
         row = db.execute(_CANDIDATE_LOGIN, {"session_id": claims.session_id}).first()
-        session = _live_session(row[0] if row else None, claims.user_id)
-        assert row is not None
-        return _candidate_actor(row[1], row[2], session.id)
+        if row is None or row.revoked_at is not None or row.subject_id != claims.user_id:
+            raise _session_ended()
+        if row.candidate_id is None or row.assessment_id is None:
+            raise _invitation_gone()
+        return _candidate(
+            row.candidate_id, row.company_id, row.email, row.assessment_id, claims.session_id
+        )
     found = db.execute(_USER_LOGIN, {"session_id": claims.session_id}).first()
     session = _live_session(found[0] if found else None, claims.user_id)
     assert found is not None
     return _user_session_actor(found[1], session.id)
 
 
+def _session_ended() -> AuthenticationRequired:
+    return AuthenticationRequired("This session has ended; sign in again")
+
+
+def _invitation_gone() -> AuthenticationRequired:
+    return AuthenticationRequired("This invitation no longer exists")
+
+
 def _live_session(session: AuthSession | None, user_id: str) -> AuthSession:
     if session is None or session.revoked_at is not None or session.subject_id != user_id:
-        raise AuthenticationRequired("This session has ended; sign in again")
+        raise _session_ended()
     return session
 
 
@@ -259,16 +280,24 @@ def _candidate_actor(
     candidate: Candidate | None, invitation: Invitation | None, session_id: str
 ) -> Actor:
     if candidate is None or invitation is None:
-        raise AuthenticationRequired("This invitation no longer exists")
+        raise _invitation_gone()
+    return _candidate(
+        candidate.id, candidate.company_id, candidate.email, invitation.assessment_id, session_id
+    )
+
+
+def _candidate(
+    candidate_id: str, company_id: str, email: str, assessment_id: str, session_id: str
+) -> Actor:
     return Actor(
         kind="candidate",
-        id=candidate.id,
+        id=candidate_id,
         role=Role.CANDIDATE,
-        company_id=candidate.company_id,
+        company_id=company_id,
         permissions=list(ROLE_PERMISSIONS[Role.CANDIDATE]),
-        email=candidate.email,
+        email=email,
         session_id=session_id,
-        assessment_id=invitation.assessment_id,
+        assessment_id=assessment_id,
     )
 
 
