@@ -6,8 +6,10 @@
 3. 1,000 simulated candidates, each pushing a few events every 2 s and saving an answer now and
    then (target: p99 < 100 ms, no errors), bounded to `CANDIDATE_SECONDS`.
 
-The server runs as `python -m server serve` in its own process (rate limits off: they would
-throttle a single benchmark caller long before the database does).
+The server runs as `python -m server serve --no-access-log` in its own process (rate limits
+off: they would throttle a single benchmark caller long before the database does): one worker on
+SQLite, whose single write lock several processes would only queue on, and `PG_WORKERS` on
+PostgreSQL.
 """
 
 from __future__ import annotations
@@ -43,10 +45,11 @@ INGEST_BATCHES = 400  # x 100 events
 INGEST_DEVICES = 8
 CANDIDATES = 1_000
 CANDIDATE_SECONDS = 20.0
+PG_WORKERS = 2  # one a core
 
 
 @contextmanager
-def server_process(database_url: str | None, data_dir: Path) -> Iterator[str]:
+def server_process(database_url: str | None, data_dir: Path, workers: int = 1) -> Iterator[str]:
     port = free_port()
     env = {
         **os.environ,
@@ -62,7 +65,10 @@ def server_process(database_url: str | None, data_dir: Path) -> Iterator[str]:
     if database_url:
         env["DATABASE_URL"] = database_url
     process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--port", str(port), "--no-access-log"],
+        [
+            *(sys.executable, "-m", "server", "serve", "--port", str(port)),
+            *("--workers", str(workers), "--no-access-log"),
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -343,7 +349,7 @@ def main(argv: list[str]) -> None:
             if "offline_flush" in parts:
                 show(offline_flush(url, work))
             if "ingest" in parts:
-                show(ingest(url, "SQLite"))
+                show(ingest(url, "SQLite, 1 worker"))
             if "candidates" in parts:
                 show(candidates(url))
         if "ingest" not in parts:
@@ -352,8 +358,8 @@ def main(argv: list[str]) -> None:
             if pg_url is None:
                 show(["ingest, batches of 100 (PostgreSQL)", "skipped: no server", "", ""])
             else:
-                with server_process(pg_url, work / "pg") as url:
-                    show(ingest(url, "PostgreSQL"))
+                with server_process(pg_url, work / "pg", workers=PG_WORKERS) as url:
+                    show(ingest(url, f"PostgreSQL, {PG_WORKERS} workers"))
 
 
 def _printer(widths: tuple[int, ...]) -> Callable[[list[str]], None]:
