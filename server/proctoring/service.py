@@ -113,6 +113,8 @@ def writable_sessions(
     db: Session, *, actor: Actor, session_ids: set[str]
 ) -> dict[str, ProctorSession | AppError]:
     """For a sync batch: each named session, or why `actor` may not add to it."""
+    if not session_ids:
+        return {}
     rows = db.scalars(_SESSIONS_NAMED, {"ids": list(session_ids)}).all()
     found = {s.id: s for s in rows}
     verdicts: dict[str, ProctorSession | AppError] = {}
