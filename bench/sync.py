@@ -339,7 +339,7 @@ def main(argv: list[str]) -> None:
     if unknown:
         raise SystemExit(f"unknown part(s) {', '.join(unknown)}; known: {', '.join(PARTS)}")
     parts = set(argv or PARTS)
-    widths = (44, 40, 24)
+    widths = (48, 40, 24)
     show = _printer(widths)
     show(["benchmark", "result", "target", ""])
     show(["-" * w for w in widths] + ["-" * 6])
