@@ -34,6 +34,7 @@ from server.questions.router import router as questions_router
 from server.ratelimit import make_rate_limiter
 from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
 from server.security import Passwords
+from server.sync.router import push_router as sync_push_router
 from server.sync.router import router as sync_router
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -61,6 +62,8 @@ def build_api() -> APIRouter:
         return ok({"status": "ok", "version": API_VERSION})
 
     api.include_router(auth_routes.public, dependencies=[Depends(limit_client_address)])
+    # Authenticates inline, with the same checks as `protected` (see its module).
+    api.include_router(sync_push_router)
     # Everything below requires a caller; a route opts out only by living above.
     protected = APIRouter(dependencies=[Depends(get_actor), Depends(limit_actor)])
     protected.include_router(auth_routes.protected)

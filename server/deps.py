@@ -17,7 +17,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.admin.models import SYSTEM_CONFIG_ID, SystemConfig
@@ -114,7 +114,15 @@ class Actor:
             )
 
 
-def get_context(request: Request) -> ServerContext:
+# The dependencies that only read what the app holds are `async def`: FastAPI runs a plain `def`
+# dependency in its thread pool, a hop that costs more than they do.
+
+
+async def get_context(request: Request) -> ServerContext:
+    return context_of(request)
+
+
+def context_of(request: Request) -> ServerContext:
     context: ServerContext = request.app.state.context
     return context
 
@@ -122,7 +130,7 @@ def get_context(request: Request) -> ServerContext:
 Context = Annotated[ServerContext, Depends(get_context)]
 
 
-def get_settings(context: Context) -> Settings:
+async def get_settings(context: Context) -> Settings:
     return context.settings
 
 
@@ -137,7 +145,11 @@ def get_db(context: Context) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(get_db)]
 
 
-def get_blobs(context: Context) -> BlobStore:
+async def get_blobs(context: Context) -> BlobStore:
+    return blob_store(context)
+
+
+def blob_store(context: ServerContext) -> BlobStore:
     """Uploaded media: files under the data directory unless the app was given another store."""
     blobs = context.extras.get("blobs")
     if blobs is None:
@@ -162,6 +174,34 @@ def request_credential(request: Request) -> str | None:
     return api_key or None
 
 
+# Built once: on every request, making the statement cost more than running it.
+# Plain columns, not ORM objects, for the candidates' login sessions: their sync engine asks
+# every few seconds.
+_CANDIDATE_LOGIN = (
+    select(
+        AuthSession.revoked_at,
+        AuthSession.subject_id,
+        Candidate.id.label("candidate_id"),
+        Candidate.company_id,
+        Candidate.email,
+        Invitation.assessment_id,
+    )
+    .outerjoin(Candidate, Candidate.id == AuthSession.subject_id)
+    .outerjoin(
+        Invitation,
+        (Invitation.session_id == AuthSession.id)
+        & (Invitation.candidate_id == AuthSession.subject_id),
+    )
+    .where(AuthSession.id == bindparam("session_id"))
+    .limit(1)
+)
+_USER_LOGIN = (
+    select(AuthSession, User)
+    .outerjoin(User, User.id == AuthSession.subject_id)
+    .where(AuthSession.id == bindparam("session_id"))
+)
+
+
 def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
     """The caller, read afresh on every request (a logout or a suspension takes effect at once),
     in one query: the login session with whom it belongs to."""
@@ -169,33 +209,31 @@ def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
         return _api_key_actor(db, credential)
     claims = read_access_token(settings, credential)
     if claims.user_id.startswith("candidate_"):
-        row = db.execute(
-            select(AuthSession, Candidate, Invitation)
-            .outerjoin(Candidate, Candidate.id == AuthSession.subject_id)
-            .outerjoin(
-                Invitation,
-                (Invitation.session_id == AuthSession.id)
-                & (Invitation.candidate_id == AuthSession.subject_id),
-            )
-            .where(AuthSession.id == claims.session_id)
-            .limit(1)
-        ).first()
-        session = _live_session(row[0] if row else None, claims.user_id)
-        assert row is not None
-        return _candidate_actor(row[1], row[2], session.id)
-    found = db.execute(
-        select(AuthSession, User)
-        .outerjoin(User, User.id == AuthSession.subject_id)
-        .where(AuthSession.id == claims.session_id)
-    ).first()
+        row = db.execute(_CANDIDATE_LOGIN, {"session_id": claims.session_id}).first()
+        if row is None or row.revoked_at is not None or row.subject_id != claims.user_id:
+            raise _session_ended()
+        if row.candidate_id is None or row.assessment_id is None:
+            raise _invitation_gone()
+        return _candidate(
+            row.candidate_id, row.company_id, row.email, row.assessment_id, claims.session_id
+        )
+    found = db.execute(_USER_LOGIN, {"session_id": claims.session_id}).first()
     session = _live_session(found[0] if found else None, claims.user_id)
     assert found is not None
     return _user_session_actor(found[1], session.id)
 
 
+def _session_ended() -> AuthenticationRequired:
+    return AuthenticationRequired("This session has ended; sign in again")
+
+
+def _invitation_gone() -> AuthenticationRequired:
+    return AuthenticationRequired("This invitation no longer exists")
+
+
 def _live_session(session: AuthSession | None, user_id: str) -> AuthSession:
     if session is None or session.revoked_at is not None or session.subject_id != user_id:
-        raise AuthenticationRequired("This session has ended; sign in again")
+        raise _session_ended()
     return session
 
 
@@ -242,16 +280,24 @@ def _candidate_actor(
     candidate: Candidate | None, invitation: Invitation | None, session_id: str
 ) -> Actor:
     if candidate is None or invitation is None:
-        raise AuthenticationRequired("This invitation no longer exists")
+        raise _invitation_gone()
+    return _candidate(
+        candidate.id, candidate.company_id, candidate.email, invitation.assessment_id, session_id
+    )
+
+
+def _candidate(
+    candidate_id: str, company_id: str, email: str, assessment_id: str, session_id: str
+) -> Actor:
     return Actor(
         kind="candidate",
-        id=candidate.id,
+        id=candidate_id,
         role=Role.CANDIDATE,
-        company_id=candidate.company_id,
+        company_id=company_id,
         permissions=list(ROLE_PERMISSIONS[Role.CANDIDATE]),
-        email=candidate.email,
+        email=email,
         session_id=session_id,
-        assessment_id=invitation.assessment_id,
+        assessment_id=assessment_id,
     )
 
 
@@ -321,6 +367,15 @@ def get_actor(
     _bearer_credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     _api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Actor:
+    return authenticate(request, db, settings)
+
+
+# What `_bearer` and `_api_key_header` declare, for a route that authenticates inline.
+OPENAPI_SECURITY: list[dict[str, list[str]]] = [{"HTTPBearer": []}, {"APIKeyHeader": []}]
+
+
+def authenticate(request: Request, db: Session, settings: Settings) -> Actor:
+    """The caller of `request` (see `resolve_actor`); during maintenance, administrators only."""
     credential = request_credential(request)
     if credential is None:
         refuse_during_maintenance(db, None)
@@ -355,9 +410,9 @@ def require_admin(actor: CurrentActor) -> Actor:
 AdminActor = Annotated[Actor, Depends(require_admin)]
 
 
-def _apply(decision: Decision, response: Response) -> None:
-    headers = rate_limit_headers(decision)
+def _refuse_if_limited(decision: Decision) -> None:
     if not decision.allowed:
+        headers = rate_limit_headers(decision)
         raise RateLimited(
             f"Rate limit exceeded. Try again in {decision.retry_after} seconds.",
             retry_after=decision.retry_after,
@@ -369,7 +424,6 @@ def _apply(decision: Decision, response: Response) -> None:
                 "resetTime": datetime.fromtimestamp(decision.reset_at, UTC).isoformat(),
             },
         )
-    response.headers.update(headers)
 
 
 def rate_limit_headers(decision: Decision) -> dict[str, str]:
@@ -384,9 +438,16 @@ def rate_limit_headers(decision: Decision) -> dict[str, str]:
 
 
 def limit_actor(response: Response, actor: CurrentActor, db: DbSession, context: Context) -> None:
-    """Count the request against the caller's bucket, sized by their company's plan."""
+    decision = count_request(context, db, actor)
+    if decision is not None:
+        response.headers.update(rate_limit_headers(decision))
+
+
+def count_request(context: ServerContext, db: Session, actor: Actor) -> Decision | None:
+    """Count the request against the caller's bucket, sized by their company's plan (refused
+    with `RateLimited` when it is empty); None when rate limits are off."""
     if not context.settings.rate_limits_enabled:
-        return
+        return None
     plan = UNLIMITED_PLAN
     if actor.company_id is not None and actor.kind != "candidate":
         plan = context.plan_of(db, actor.company_id)
@@ -394,7 +455,8 @@ def limit_actor(response: Response, actor: CurrentActor, db: DbSession, context:
         plan, context.settings.rate_limit_plans[UNLIMITED_PLAN]
     )
     decision = context.rate_limiter.hit(f"{actor.kind}:{actor.id}", Limit(per_minute, burst))
-    _apply(decision, response)
+    _refuse_if_limited(decision)
+    return decision
 
 
 def limit_client_address(request: Request, response: Response, context: Context) -> None:
@@ -405,4 +467,5 @@ def limit_client_address(request: Request, response: Response, context: Context)
     decision = context.rate_limiter.hit(
         f"ip:{client_ip(request) or 'unknown'}", Limit(per_minute, burst)
     )
-    _apply(decision, response)
+    _refuse_if_limited(decision)
+    response.headers.update(rate_limit_headers(decision))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 import jwt
@@ -67,11 +68,24 @@ def issue_access_token(settings: Settings, *, user_id: str, session_id: str) -> 
 
 
 def read_access_token(settings: Settings, token: str) -> AccessClaims:
-    """Verify signature, algorithm, issuer, type and expiry; anything off is a 401."""
+    """Verify signature, algorithm, issuer, type and expiry; anything off is a 401.
+
+    A token's signature is checked once per process (a client presents the same token on every
+    request until it expires); its expiry is checked on every call.
+    """
+    claims = _verified_claims(settings.secret_key, token)
+    if claims.expires_at <= datetime.now(UTC):
+        raise AuthenticationRequired("Token has expired", details={"reason": "token_expired"})
+    return claims
+
+
+@lru_cache(maxsize=8192)
+def _verified_claims(secret_key: str, token: str) -> AccessClaims:
+    """Raises (and so caches nothing) for a token that is not valid now."""
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
-            settings.secret_key,
+            secret_key,
             algorithms=[ALGORITHM],
             issuer=ISSUER,
             options={"require": ["exp", "iat", "sub", "sid", "typ"]},

@@ -356,12 +356,15 @@ def submit_answer(
             cast(AnswerStatus, current.status), current.score, current.feedback, current.details
         )
     else:
-        # The sandbox may take a while: end the read transaction first so that the database
-        # (SQLite's one connection) serves other requests meanwhile, then check again.
-        db.commit()
+        runs_code = not isinstance(question, MultipleChoiceQuestion | FreeTextQuestion)
+        if runs_code:
+            # The sandbox may take a while: end the read transaction first so that the database
+            # (SQLite's one connection) serves other requests meanwhile, then check again.
+            db.commit()
         graded = _grade(question, answer, language, runner)
-        db.refresh(attempt)
-        _refuse_closed(db, attempt, settings)
+        if runs_code:
+            db.refresh(attempt)
+            _refuse_closed(db, attempt, settings)
         current = _store_answer(db, attempt, body, version_id, question, answer, language, graded)
     assert current is not None
     result = _answer_result(attempt, current, graded)

@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import jwt
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from proctoring.events import (
@@ -43,7 +43,7 @@ from server.errors import (
     ValidationFailed,
     not_found,
 )
-from server.ids import new_id
+from server.ids import new_id, new_ids
 from server.pagination import PageParams, paginate
 from server.proctoring.models import ProctorEventRecord, ProctorSession
 from server.schemas.common import Pagination
@@ -105,11 +105,18 @@ def get_session(
     return session
 
 
+_SESSIONS_NAMED = select(ProctorSession).where(
+    ProctorSession.id.in_(bindparam("ids", expanding=True))
+)
+
+
 def writable_sessions(
     db: Session, *, actor: Actor, session_ids: set[str]
 ) -> dict[str, ProctorSession | AppError]:
     """For a sync batch: each named session, or why `actor` may not add to it."""
-    rows = db.scalars(select(ProctorSession).where(ProctorSession.id.in_(session_ids))).all()
+    if not session_ids:
+        return {}
+    rows = db.scalars(_SESSIONS_NAMED, {"ids": list(session_ids)}).all()
     found = {s.id: s for s in rows}
     verdicts: dict[str, ProctorSession | AppError] = {}
     for session_id in session_ids:
@@ -244,6 +251,8 @@ def end_session(
 
 def close(db: Session, session: ProctorSession, *, reason: str, last_event_seq: int | None) -> None:
     """End `session` in the caller's transaction, recording any events missing from its chain."""
+    # Read afresh: the transaction may have counted events with a Core update (`ingest_chained`).
+    db.refresh(session)
     session.status = "ended"
     session.ended_at = datetime.now(UTC)
     session.end_reason = reason
@@ -373,10 +382,7 @@ def ingest_chained(
     stored = {
         row.seq: _stored_event(row)
         for row in db.execute(
-            select(*_CHAIN_COLUMNS).where(
-                EVENTS_TABLE.c.session_id == session.id,
-                EVENTS_TABLE.c.seq.between(min(seqs) - 1, max(seqs) + 1),
-            )
+            _STORED_AROUND, {"session": session.id, "low": min(seqs) - 1, "high": max(seqs) + 1}
         )
     }
     arriving: dict[int, tuple[ChainedEvent, ProctorEvent]] = {}
@@ -386,58 +392,132 @@ def ingest_chained(
     if not arriving:
         return set()
     window = sorted([*stored.values(), *(m for _, m in arriving.values())], key=lambda e: e.seq)
+    # Stored events were verified when they arrived: linked by their stored hashes, not re-hashed.
     breaks = [
         _Break(b.seq, b.kind, b.detail)
-        for b in verify_chain(window, session_id=session.id)
+        for b in verify_chain(window, session_id=session.id, verified=stored.keys())
         if b.kind != "gap" and (b.seq in arriving or b.seq - 1 in arriving)
     ]
-    now = datetime.now(UTC)
-    rows: list[dict[str, Any]] = []
-    for wire, model in arriving.values():
+    connection = db.connection()
+    event_insert = _client_event_insert(connection.dialect)
+    received_at = event_insert.stored_time(datetime.now(UTC))
+    rows: list[tuple[Any, ...]] = []
+    for (wire, model), event_id in zip(
+        arriving.values(), new_ids("event", len(arriving)), strict=True
+    ):
         key = None
         if model.snapshot is not None:
             digest = hashlib.sha256(model.snapshot).hexdigest()
             key = snapshot_key(session.id, digest)
             blobs.put(key, model.snapshot)
+        # In `_CLIENT_EVENT_COLUMNS` order.
         rows.append(
-            {
-                "id": new_id("event"),
-                "session_id": session.id,
-                "seq": wire.seq,
-                "type": wire.type,
-                "severity": wire.severity,
-                "occurred_at": parse_timestamp(wire.timestamp),
-                "offset": wire.offset,
-                "data": wire.data,
-                "prev_hash": wire.prev_hash,
-                "hash": wire.hash,
-                "source": "client",
-                "snapshot_key": key,
-                "received_at": now,
-            }
+            (
+                event_id,
+                session.id,
+                wire.seq,
+                wire.type,
+                wire.severity,
+                event_insert.stored_time(parse_timestamp(wire.timestamp)),
+                wire.offset,
+                event_insert.stored_json(wire.data),
+                wire.prev_hash,
+                wire.hash,
+                "client",
+                key,
+                received_at,
+            )
         )
-    inserted = set(db.scalars(_insert_new(db).returning(EVENTS_TABLE.c.seq), rows))
+    inserted = _insert_client_events(db, event_insert.sql, rows)
     if inserted:
-        db.execute(
-            update(ProctorSession)
-            .where(ProctorSession.id == session.id)
-            .values(event_count=ProctorSession.event_count + len(inserted), risk_stale=True)
-        )
+        db.execute(_COUNT_EVENTS, {"session": session.id, "added": len(inserted)})
     _record_breaks(db, session, [b for b in breaks if b.seq in inserted or b.seq - 1 in inserted])
     return inserted
 
 
-_CHAIN_COLUMNS = [
-    EVENTS_TABLE.c[name]
-    for name in ("type", "severity", "occurred_at", "offset", "data", "seq", "prev_hash", "hash")
-]
+# Built once (ingest's hot path). `_COUNT_EVENTS` is a Core update on purpose: the ORM's would
+# evaluate it against the loaded session objects too, which nothing reads in the transaction.
+_CHAIN_COLUMNS = ("type", "severity", "occurred_at", "offset", "data", "seq", "prev_hash", "hash")
+_STORED_AROUND = select(*(EVENTS_TABLE.c[name] for name in _CHAIN_COLUMNS)).where(
+    EVENTS_TABLE.c.session_id == bindparam("session"),
+    EVENTS_TABLE.c.seq.between(bindparam("low"), bindparam("high")),
+)
+SESSIONS_TABLE = cast(Table, ProctorSession.__table__)
+_COUNT_EVENTS = (
+    update(SESSIONS_TABLE)
+    .where(SESSIONS_TABLE.c.id == bindparam("session"))
+    .values(event_count=SESSIONS_TABLE.c.event_count + bindparam("added"), risk_stale=True)
+)
 
 
-def _insert_new(db: Session) -> Any:
-    """`INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` in the database's own dialect."""
-    dialect = db.get_bind().dialect.name
-    stmt = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(EVENTS_TABLE)
-    return stmt.on_conflict_do_nothing(index_elements=["session_id", "seq"])
+def _insert_client_events(db: Session, insert_sql: str, rows: list[tuple[Any, ...]]) -> set[int]:
+    """Insert a session's new chained events, skipping a (session, seq) stored meanwhile (a
+    racing retry); the seqs this call stored.
+
+    One driver-level `executemany` of ready-made tuples: SQLAlchemy's per-row statement work
+    cost several times the database's on the ingest path.
+    """
+    stored = db.connection().exec_driver_sql(insert_sql, rows).rowcount
+    if stored == len(rows):
+        return {row[2] for row in rows}
+    # Some seqs were taken meanwhile: ours are the rows carrying the IDs made here.
+    ids = [row[0] for row in rows]
+    return set(db.scalars(select(ProctorEventRecord.seq).where(ProctorEventRecord.id.in_(ids))))
+
+
+_CLIENT_EVENT_COLUMNS = (
+    "id",
+    "session_id",
+    "seq",
+    "type",
+    "severity",
+    "occurred_at",
+    "offset",
+    "data",
+    "prev_hash",
+    "hash",
+    "source",
+    "snapshot_key",
+    "received_at",
+)
+
+
+@dataclass(frozen=True)
+class _EventInsert:
+    """`INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` of `_CLIENT_EVENT_COLUMNS` in the
+    driver's parameter style, and the columns' own bind processors for the values that need one,
+    so that rows are stored exactly as an ORM or Core insert stores them."""
+
+    sql: str
+    stored_time: Callable[[datetime], Any]
+    stored_json: Callable[[Any], Any]
+
+
+_EVENT_INSERTS: dict[str, _EventInsert] = {}
+
+
+def _client_event_insert(dialect: Dialect) -> _EventInsert:
+    made = _EVENT_INSERTS.get(dialect.name)
+    if made is not None:
+        return made
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    preparer = dialect.identifier_preparer
+    columns = [EVENTS_TABLE.c[name] for name in _CLIENT_EVENT_COLUMNS]
+    sql = (
+        f"INSERT INTO {preparer.format_table(EVENTS_TABLE)} "
+        f"({', '.join(preparer.format_column(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))}) "
+        "ON CONFLICT (session_id, seq) DO NOTHING"
+    )
+
+    def processor(name: str) -> Callable[[Any], Any]:
+        column = EVENTS_TABLE.c[name]
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        return process if process is not None else (lambda value: value)
+
+    made = _EventInsert(sql, processor("occurred_at"), processor("data"))
+    _EVENT_INSERTS[dialect.name] = made
+    return made
 
 
 def _stored_event(row: Any) -> ProctorEvent:

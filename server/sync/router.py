@@ -1,44 +1,72 @@
-"""`/api/sync`: the push endpoint of the client's sync engine, and a device's acknowledged seq."""
+"""`/api/sync`: the push endpoint of the client's sync engine, and a device's acknowledged seq.
+
+The push is the server's hot path (every candidate pushes every few seconds, a reconnecting
+device floods it), so it is mounted apart from the routes whose dependencies authenticate: it
+authenticates inline with the same functions (`server.deps.authenticate`, `count_request`) and
+does all of its blocking work in one thread-pool call instead of one per dependency.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from server.deps import Blobs, Context, CurrentActor, DbSession
-from server.http import ok
+from server.deps import (
+    OPENAPI_SECURITY,
+    CurrentActor,
+    DbSession,
+    ServerContext,
+    authenticate,
+    blob_store,
+    context_of,
+    count_request,
+    rate_limit_headers,
+)
+from server.http import json_response, ok
 from server.schemas.common import Envelope
 from server.schemas.sync import DeviceState, PushResult
 from server.sync import service
 
 router = APIRouter(prefix="/sync", tags=["sync"])
+# Authenticates inline (module docstring): mount it outside the authenticating parent.
+push_router = APIRouter(prefix="/sync", tags=["sync"])
 
 
-@router.post(
+@push_router.post(
     "/push",
     summary="Apply a device's outbox entries, each exactly once",
     description="Body: `server.schemas.sync.PushRequest` (schemaVersion, deviceId, entries).",
+    response_model=Envelope[PushResult],
     openapi_extra={
-        "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}}
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {}}}},
+        "security": OPENAPI_SECURITY,
     },
 )
-async def push(
-    request: Request, actor: CurrentActor, db: DbSession, ctx: Context, blobs: Blobs
-) -> Envelope[PushResult]:
-    # The raw bytes are validated once by pydantic-core: the hot path of ingest (FACTS.md).
-    parsed, rejected = service.parse_push(await request.body())
-    result = await run_in_threadpool(
-        service.push,
-        db,
-        actor=actor,
-        context=ctx,
-        request=parsed,
-        rejected=rejected,
-        blobs=blobs,
-    )
-    return ok(result)
+async def push(request: Request) -> Response:
+    body = await request.body()
+    return await run_in_threadpool(_push, request, context_of(request), body)
+
+
+def _push(request: Request, context: ServerContext, body: bytes) -> Response:
+    with context.sessions() as db:
+        actor = authenticate(request, db, context.settings)
+        decision = count_request(context, db, actor)
+        # The raw bytes are validated once by pydantic-core: the hot path of ingest (FACTS.md).
+        parsed, rejected = service.parse_push(body)
+        result = service.push(
+            db,
+            actor=actor,
+            context=context,
+            request=parsed,
+            rejected=rejected,
+            blobs=blob_store(context),
+        )
+    response = json_response(ok(result))
+    if decision is not None:
+        response.headers.update(rate_limit_headers(decision))
+    return response
 
 
 @router.get("/devices/{device_id}", summary="What the server has acknowledged from a device")

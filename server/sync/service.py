@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, cast
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -60,6 +60,22 @@ from server.schemas.sync import (
 from server.storage import BlobStore
 from server.sync.models import SyncDevice, SyncEntry
 
+DEVICES = cast(Table, SyncDevice.__table__)
+# Built once: on every push, making these statements cost more than running them.
+_LOCK_DEVICE = (
+    select(DEVICES.c.owner_id, DEVICES.c.last_seq, DEVICES.c.acked_seqs)
+    .where(DEVICES.c.id == bindparam("device"))
+    .with_for_update()
+)
+_ACKNOWLEDGE = (
+    update(DEVICES)
+    .where(DEVICES.c.id == bindparam("device"))
+    .values(
+        last_seq=bindparam("seq"),
+        acked_seqs=bindparam("above", type_=DEVICES.c.acked_seqs.type),
+        last_push_at=bindparam("at", type_=DEVICES.c.last_push_at.type),
+    )
+)
 PUSH_ADAPTER: TypeAdapter[PushRequest] = TypeAdapter(PushRequest)
 ENTRY_ADAPTER: TypeAdapter[Entry] = TypeAdapter(Entry)
 _RAW_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
@@ -144,28 +160,30 @@ def push(
             code="UNSUPPORTED_SCHEMA_VERSION",
             details={"supported": [SCHEMA_VERSION]},
         )
-    device = _device(db, actor=actor, device_id=request.device_id)
-    acked = set(device.acked_seqs)
-    seen = {
-        s
-        for s in {e.seq for e in request.entries} | {r.seq for r in rejected}
-        if s <= device.last_seq or s in acked
-    }
-    results = {s: EntryResult(seq=s, status="duplicate") for s in seen}
-    invalid = [r for r in rejected if r.seq not in seen]
-    results.update({r.seq: r for r in invalid})
-    fresh = sorted((e for e in request.entries if e.seq not in seen), key=lambda e: e.seq)
-    applier = _Applier(db, actor=actor, context=context, device_id=device.id, blobs=blobs)
+    device_id = request.device_id
     try:
+        last_seq, acked = _lock_device(db, actor=actor, device_id=device_id)
+        seen = {
+            s
+            for s in {e.seq for e in request.entries} | {r.seq for r in rejected}
+            if s <= last_seq or s in acked
+        }
+        results = {s: EntryResult(seq=s, status="duplicate") for s in seen}
+        invalid = [r for r in rejected if r.seq not in seen]
+        results.update({r.seq: r for r in invalid})
+        fresh = sorted((e for e in request.entries if e.seq not in seen), key=lambda e: e.seq)
+        applier = _Applier(db, actor=actor, context=context, device_id=device_id, blobs=blobs)
         applier.record([(r, "invalid") for r in invalid])
         applier.apply(fresh)
         results.update(applier.results)
         if applier.committed:
             # An answer committed on the way, which let go of the device's lock: read it again.
-            device = _locked_device(db, device.id)
-            acked = set(device.acked_seqs)
-        device.last_seq, device.acked_seqs = _acknowledge(device.last_seq, acked | set(results))
-        device.last_push_at = datetime.now(UTC)
+            last_seq, acked = _lock_device(db, actor=actor, device_id=device_id)
+        last_seq, still_above = _acknowledge(last_seq, acked | set(results))
+        db.execute(
+            _ACKNOWLEDGE,
+            {"device": device_id, "seq": last_seq, "above": still_above, "at": datetime.now(UTC)},
+        )
         db.commit()
     except IntegrityError as exc:
         # A retried request raced its first attempt on another worker: the first one wins.
@@ -174,8 +192,8 @@ def push(
             "Another push from this device is being applied; send it again", retry_after=1
         ) from exc
     return PushResult(
-        device_id=device.id,
-        last_seq=device.last_seq,
+        device_id=device_id,
+        last_seq=last_seq,
         results=[results[s] for s in sorted(results)],
         server_time=datetime.now(UTC),
     )
@@ -188,19 +206,16 @@ def _acknowledge(last_seq: int, acked: set[int]) -> tuple[int, list[int]]:
     return last_seq, sorted(s for s in acked if s > last_seq)
 
 
-def _locked_device(db: Session, device_id: str) -> SyncDevice:
-    return db.get_one(SyncDevice, device_id, with_for_update=True, populate_existing=True)
-
-
-def _device(db: Session, *, actor: Actor, device_id: str) -> SyncDevice:
-    device = db.get(SyncDevice, device_id, with_for_update=True)
-    if device is None:
-        device = SyncDevice(id=device_id, owner_id=actor.id, last_seq=0, acked_seqs=[])
-        db.add(device)
-        db.flush()
-    elif device.owner_id != actor.id:
+def _lock_device(db: Session, *, actor: Actor, device_id: str) -> tuple[int, set[int]]:
+    """Lock the caller's device row (made on its first push): its watermark and the seqs
+    acknowledged above it. Plain rows, not ORM objects: this runs on every push."""
+    row = db.execute(_LOCK_DEVICE, {"device": device_id}).first()
+    if row is None:
+        db.execute(insert(DEVICES).values(id=device_id, owner_id=actor.id, acked_seqs=[]))
+        return 0, set()
+    if row.owner_id != actor.id:
         raise _foreign_device(device_id)
-    return device
+    return row.last_seq, set(row.acked_seqs)
 
 
 def _foreign_device(device_id: str) -> PermissionDenied:

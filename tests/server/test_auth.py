@@ -119,6 +119,19 @@ def test_bad_tokens_are_refused(client: TestClient, admin: Caller, case: str) ->
         assert response.json()["error"]["details"]["reason"] == "token_expired"
 
 
+def test_a_token_accepted_before_is_refused_once_it_expires(
+    client: TestClient, admin: Caller
+) -> None:
+    claims = _claims_of(admin)
+    claims["exp"] = int(time.time()) + 2
+    headers = {"Authorization": f"Bearer {_forge(claims, TEST_SECRET)}"}
+    assert client.get("/api/auth/me", headers=headers).status_code == 200
+    time.sleep(max(0.0, claims["exp"] - time.time()) + 0.1)
+    response = client.get("/api/auth/me", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["error"]["details"]["reason"] == "token_expired"
+
+
 def test_refresh_rotates_and_reuse_revokes_the_family(client: TestClient, admin: Caller) -> None:
     first = client.post("/api/auth/refresh", json={"refreshToken": admin.refresh_token})
     assert first.status_code == 200

@@ -4,6 +4,7 @@ chain checked and tamper recorded, devices bound to their owner, snapshots for p
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -71,6 +72,31 @@ def test_replayed_late_and_reordered_batches_store_each_event_once(client, facto
     assert detail["integrity"] == {"chainIntact": True, "lastSeq": 29, "breaks": []}
     state = client.get(f"/api/sync/devices/{DEVICE}", headers=caller.headers).json()["data"]
     assert state["lastSeq"] == 30
+
+
+def rewritten_timestamps(events: list[ProctorEvent]) -> list[ProctorEvent]:
+    """The same chain as a client writing `+00:00` and microseconds would make it: valid, but
+    not in the form the server stores its timestamps back in."""
+    rewritten: list[ProctorEvent] = []
+    for event in events:
+        unhashed = replace(
+            event,
+            timestamp=event.timestamp.replace("Z", "000+00:00"),
+            prev_hash=rewritten[-1].hash if rewritten else event.prev_hash,
+        )
+        rewritten.append(replace(unhashed, hash=unhashed.compute_hash()))
+    return rewritten
+
+
+def test_late_batch_links_to_stored_events_written_in_another_timestamp_form(client, factory):
+    company = factory.company()
+    caller = company.manager
+    session_id = open_session(client, caller, company)
+    batch = entries(session_id, rewritten_timestamps(chain_events(session_id, 10)))
+    assert push(client, caller, batch[5:]).status_code == 200
+    assert push(client, caller, batch[:5]).json()["data"]["lastSeq"] == 10
+    detail = session_detail(client, caller, session_id)
+    assert detail["integrity"] == {"chainIntact": True, "lastSeq": 9, "breaks": []}
 
 
 def test_edited_event_is_detected_as_tamper(client, factory):
