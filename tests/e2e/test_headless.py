@@ -89,10 +89,10 @@ def test_killed_at_random_and_restarted_loses_nothing(live_server, tmp_path, clo
             process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
             if attempt_number == 0:
                 _wait_for_attempt(data_dir / "journal.db")  # the invitation signs in only once
-            # Kill at a random point after this run has made some progress of its own, so a
-            # fast machine cannot finish the whole attempt before the first kill.
-            _wait_for_progress(data_dir / "journal.db", beyond=before, process=process)
-            time.sleep(rng.uniform(0.0, 0.05))
+            # Kill at a random point counted in progress, not time (a fast machine answers the
+            # whole attempt in less than a poll's sleep), after some progress of this run's own.
+            target = before + rng.randint(1, 4)
+            _wait_for_progress(data_dir / "journal.db", beyond=target - 1, process=process)
             if process.poll() is None:
                 os.kill(process.pid, signal.SIGKILL)
                 process.wait()
@@ -173,7 +173,7 @@ def _wait_for_progress(
     while time.monotonic() < deadline and process.poll() is None:
         if _progress(journal_path) > beyond:
             return
-        time.sleep(0.02)
+        time.sleep(0.002)
 
 
 def _wait_for_attempt(journal_path: Path, timeout: float = 60) -> None:
