@@ -183,8 +183,8 @@ class UnstorableTextMiddleware:
             content_type = dict(scope["headers"]).get(b"content-type", b"").decode("latin-1")
             if _is_json(content_type or None):
                 body, receive = await buffered_body(receive)
-                if _SUSPECT_ESCAPE.search(body) and _unstorable_json(body):
-                    where = "body"
+                if _SUSPECT_ESCAPE.search(body):
+                    where = _unstorable_json(body)
         if where is None:
             await self.app(scope, receive, send)
             return
@@ -217,23 +217,27 @@ def _unstorable_in_url(scope: Scope) -> str | None:
     return None
 
 
-def _unstorable_json(body: bytes) -> bool:
+def _unstorable_json(body: bytes) -> str | None:
+    """Where in the JSON `body` unstorable text is (`entries.2.event.type`; `body` for the
+    top level or a key), or None."""
     try:
         parsed = json.loads(body)
     except ValueError:
-        return False  # not JSON: the route says so
-    pending = [parsed]
+        return None  # not JSON: the route says so
+    pending: list[tuple[tuple[str, ...], Any]] = [((), parsed)]
     while pending:
-        item = pending.pop()
+        path, item = pending.pop()
         if isinstance(item, str):
             if _unstorable(item):
-                return True
+                return ".".join(path) or "body"
         elif isinstance(item, dict):
-            pending.extend(item.keys())
-            pending.extend(item.values())
+            for key, value in item.items():
+                if _unstorable(key):
+                    return ".".join(path) or "body"
+                pending.append(((*path, key), value))
         elif isinstance(item, list):
-            pending.extend(item)
-    return False
+            pending.extend(((*path, str(i)), value) for i, value in enumerate(item))
+    return None
 
 
 async def buffered_body(receive: Receive) -> tuple[bytes, Receive]:

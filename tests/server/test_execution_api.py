@@ -142,7 +142,8 @@ def test_bad_requests_are_validation_errors(client: TestClient, factory: Factory
     unknown = client.post("/api/execution/run", headers=headers, json=cases["unknown language"])
     assert unknown.json()["error"]["details"]["field"] == "language"
     nul = client.post("/api/execution/run", headers=headers, json=cases["NUL in code"])
-    assert "code must not contain NUL characters" in nul.text
+    assert "NUL characters" in nul.json()["error"]["message"]
+    assert nul.json()["error"]["details"]["field"] == "code"
 
 
 def test_languages_are_listed_with_versions(client: TestClient, factory: Factory) -> None:

@@ -41,13 +41,17 @@ def test_a_full_pool_refuses_runs_and_the_api_keeps_answering(
     def post_run(body: dict[str, Any]) -> Any:
         return client.post("/api/execution/run", headers=recruiter.headers, json=body)
 
-    with ThreadPoolExecutor(2) as pool:
-        slow: list[Future[Any]] = [pool.submit(post_run, SLOW) for _ in range(2)]
-        # Full once one slow run holds the worker and the other waits: the next is refused.
+    with ThreadPoolExecutor(3) as pool:
+        # Three slow runs for two places (one running, one waiting): one is refused at once,
+        # and the two others hold the pool for at least a time limit (no probe can steal a
+        # place that a slow run was about to take).
+        runs: list[Future[Any]] = [pool.submit(post_run, SLOW) for _ in range(3)]
         deadline = time.monotonic() + 60
-        while (refused := post_run(QUICK)).status_code == 200:
-            assert time.monotonic() < deadline, "the pool never filled"
-            time.sleep(0.05)
+        while not any(f.done() for f in runs):
+            assert time.monotonic() < deadline, "no run was refused"
+            time.sleep(0.01)
+        (refused,) = [f.result() for f in runs if f.done()]
+        slow = [f for f in runs if not f.done()]
         error = b.error(refused, 503, "SERVICE_UNAVAILABLE")
         assert "busy" in error["message"]
         assert int(refused.headers["Retry-After"]) >= 1

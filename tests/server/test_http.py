@@ -159,7 +159,7 @@ def test_text_no_database_keeps_is_refused_before_it_is_stored(
             content=raw.encode(),
         )
         error = b.error(response, 422, "VALIDATION_ERROR")
-        assert error["details"]["field"] == "body"
+        assert error["details"]["field"] == "title"
     # an escaped surrogate pair is an ordinary character (😀), and fine
     raw = json.dumps({**b.MC_SINGLE, "title": "😀 placeholder"}, ensure_ascii=True)
     assert "\\ud83d\\ude00" in raw
