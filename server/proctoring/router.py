@@ -61,7 +61,7 @@ def get_session(
     session_id: str, actor: CurrentActor, db: DbSession
 ) -> Envelope[ProctorSessionDetail]:
     session = service.get_session(db, actor=actor, session_id=session_id)
-    return ok(service.detail(db, session, with_snapshots=actor.kind != "candidate"))
+    return ok(service.detail(db, session, for_staff=actor.kind != "candidate"))
 
 
 @router.post("/{session_id}/events", status_code=201, summary="Report one proctoring event")
@@ -80,7 +80,7 @@ def end_session(
 ) -> Envelope[ProctorSessionDetail]:
     data = body or ProctorSessionEnd()
     session = service.end_session(db, actor=actor, session_id=session_id, data=data)
-    return ok(service.detail(db, session, with_snapshots=actor.kind != "candidate"))
+    return ok(service.detail(db, session, for_staff=actor.kind != "candidate"))
 
 
 @router.post("/{session_id}/review", summary="A proctor's verdict: cleared or flagged")

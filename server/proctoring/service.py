@@ -658,36 +658,27 @@ def summary(session: ProctorSession) -> ProctorSessionSummary:
     )
 
 
-def detail(db: Session, session: ProctorSession, *, with_snapshots: bool) -> ProctorSessionDetail:
-    """Everything a proctor reads, with the risk recomputed now (saved when it changed)."""
+def detail(db: Session, session: ProctorSession, *, for_staff: bool) -> ProctorSessionDetail:
+    """Everything a proctor reads, with the risk recomputed now (saved when it changed).
+
+    The candidate (`for_staff` False) reads their events and score without the snapshots, the
+    review, or the risk's explanation."""
     records = _events(db, session)
     risk = _assess(session, records)
     if _store_risk(session, risk):
         db.commit()
     tampered = [r for r in records if r.source == "server" and r.type == TAMPER_TYPE]
     chained = [r.seq for r in records if r.seq is not None]
+    overview = summary(session).model_dump()
+    if not for_staff:
+        overview["review"] = None
     return ProctorSessionDetail(
-        **summary(session).model_dump(),
+        **overview,
         settings=SessionSettings.model_validate(session.settings),
-        events=[_event_out(r, with_snapshot=with_snapshots) for r in records],
+        events=[_event_out(r, with_snapshot=for_staff) for r in records],
         # Video and screen recordings arrive with the WebRTC receiver; snapshots are on events.
         recordings={},
-        risk=RiskExplanation(
-            total_points=round(risk.total_points, 4),
-            by_type={k: round(v, 4) for k, v in risk.by_type().items()},
-            contributions=[
-                RiskContribution(
-                    seq=c.seq if c.seq >= 0 else None,
-                    type=c.type,
-                    severity=c.severity,
-                    offset=c.offset,
-                    duration_ms=c.duration_ms,
-                    points=round(c.points, 4),
-                )
-                for c in risk.contributions
-            ],
-            summary=risk.explain(),
-        ),
+        risk=_explanation(risk) if for_staff else None,
         integrity=Integrity(
             chain_intact=not tampered,
             last_seq=max(chained) if chained else None,
@@ -697,6 +688,25 @@ def detail(db: Session, session: ProctorSession, *, with_snapshots: bool) -> Pro
             ],
         ),
         end_reason=session.end_reason,
+    )
+
+
+def _explanation(risk: RiskAssessment) -> RiskExplanation:
+    return RiskExplanation(
+        total_points=round(risk.total_points, 4),
+        by_type={k: round(v, 4) for k, v in risk.by_type().items()},
+        contributions=[
+            RiskContribution(
+                seq=c.seq if c.seq >= 0 else None,
+                type=c.type,
+                severity=c.severity,
+                offset=c.offset,
+                duration_ms=c.duration_ms,
+                points=round(c.points, 4),
+            )
+            for c in risk.contributions
+        ],
+        summary=risk.explain(),
     )
 
 

@@ -147,14 +147,16 @@ class ProctorSessionSummary(OutModel):
     event_count: int
     risk_score: float
     risk_level: RiskLevel
-    review: Review
+    # null for the candidate: a proctor's verdict and note are the company's, not theirs
+    review: Review | None
 
 
 class ProctorSessionDetail(ProctorSessionSummary):
     settings: SessionSettings
     events: list[ProctorEventOut]
     recordings: dict[str, str]
-    risk: RiskExplanation
+    # null for the candidate: how each event is weighed would teach them to game the score
+    risk: RiskExplanation | None
     integrity: Integrity
     end_reason: str | None = None
 

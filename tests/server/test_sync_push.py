@@ -241,7 +241,19 @@ def test_candidate_syncs_a_whole_attempt_offline_style(client, factory):
     own = session_detail(client, candidate, session_id)
     assert own["status"] == "ended" and own["integrity"]["chainIntact"] is True
     assert all(e["snapshotUrl"] is None for e in own["events"])  # images are for proctors
+    reviewed = client.post(
+        f"/api/proctor/sessions/{session_id}/review",
+        headers=company.manager.headers,
+        json={"verdict": "flagged", "note": "someone else answered"},
+    )
+    assert reviewed.status_code == 200, reviewed.text
+    own = session_detail(client, candidate, session_id)
+    # the proctor's verdict and the weighing of events are the company's
+    assert own["review"] is None and own["risk"] is None
+    assert own["riskLevel"] and len(own["events"]) == 3
     proctor_view = session_detail(client, company.manager, session_id)
+    assert proctor_view["review"]["note"] == "someone else answered"
+    assert proctor_view["risk"]["byType"]
     url = next(e["snapshotUrl"] for e in proctor_view["events"] if e["snapshotUrl"])
     assert client.get(url, headers=candidate.headers).status_code == 404
     assert client.get(url, headers=company.manager.headers).status_code == 200
