@@ -189,3 +189,15 @@ def candidate_login(client: TestClient, token: str) -> Caller:
     return Caller(
         {"Authorization": f"Bearer {tokens['token']}"}, tokens["user"], tokens["refreshToken"]
     )
+
+
+def started_attempt(
+    client: TestClient, recruiter: Caller, question_ids: list[str], **settings: bool
+) -> tuple[str, Caller, str]:
+    """An active assessment of these questions (with these settings), and a new candidate
+    signed in with its invitation who started it: (assessment ID, the candidate, attempt ID)."""
+    assessment_id = assessment(client, recruiter, question_ids, **settings)
+    candidate_id = candidate(client, recruiter)
+    john = candidate_login(client, invite(client, recruiter, candidate_id, assessment_id))
+    started = client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers)
+    return assessment_id, john, str(data(started, 201)["attemptId"])

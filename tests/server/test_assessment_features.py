@@ -23,12 +23,7 @@ def context_of(client: TestClient) -> Any:
 def test_question_versions_keep_attempts_on_theirs(client: TestClient, factory: Factory) -> None:
     recruiter = factory.company().manager
     mc = b.question(client, recruiter, b.MC_SINGLE)
-    assessment_id = b.assessment(client, recruiter, [mc])
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [mc])
 
     # The recruiter changes the right answer to "b": a new version.
     edited = {
@@ -93,12 +88,7 @@ def test_question_filters(client: TestClient, factory: Factory) -> None:
 def test_submit_answer_is_idempotent(client: TestClient, factory: Factory) -> None:
     recruiter = factory.company().manager
     mc = b.question(client, recruiter, b.MC_SINGLE)
-    assessment_id = b.assessment(client, recruiter, [mc])
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [mc])
     path = f"/api/assessments/{assessment_id}/submit-answer"
     body = {"attemptId": attempt_id, "questionId": mc, "answer": "b"}
     keyed = {**john.headers, "Idempotency-Key": "answer-1"}
@@ -428,12 +418,7 @@ def test_show_results_off_hides_scores_from_the_candidate_only(
 ) -> None:
     recruiter = factory.company().manager
     mc = b.question(client, recruiter, b.MC_SINGLE)
-    assessment_id = b.assessment(client, recruiter, [mc], showResults=False)
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [mc], showResults=False)
     answered = b.data(
         client.post(
             f"/api/assessments/{assessment_id}/submit-answer",

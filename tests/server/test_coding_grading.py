@@ -34,12 +34,7 @@ def test_coding_answers(client: TestClient, factory: Factory) -> None:
             "testCases": [{"input": "double(21)", "expectedOutput": "42", "visibility": "sample"}],
         },
     )
-    assessment_id = b.assessment(client, recruiter, [py, js, both])
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [py, js, both])
 
     def answer(question_id: str, code: str, language: str | None = None) -> Any:
         body = {"attemptId": attempt_id, "questionId": question_id, "answer": code}
@@ -105,12 +100,7 @@ def test_an_unchanged_answer_comes_back_as_graded_and_nul_is_refused(
 ) -> None:
     recruiter = factory.company().manager
     py = b.question(client, recruiter, b.PY_FIB)
-    assessment_id = b.assessment(client, recruiter, [py])
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [py])
     path = f"/api/assessments/{assessment_id}/submit-answer"
     body = {"attemptId": attempt_id, "questionId": py, "answer": b.PY_FIB_RIGHT}
     first = b.data(client.post(path, headers=john.headers, json=body))

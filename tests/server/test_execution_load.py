@@ -30,12 +30,7 @@ def test_a_full_pool_refuses_runs_and_the_api_keeps_answering(
 ) -> None:
     recruiter = factory.company().manager
     python = b.question(client, recruiter, b.PY_FIB)
-    assessment_id = b.assessment(client, recruiter, [python])
-    candidate_id = b.candidate(client, recruiter)
-    john = b.candidate_login(client, b.invite(client, recruiter, candidate_id, assessment_id))
-    attempt_id = b.data(
-        client.post(f"/api/assessments/{assessment_id}/start", headers=john.headers, json={}), 201
-    )["attemptId"]
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [python])
     b.data(client.post("/api/execution/run", headers=recruiter.headers, json=QUICK))  # warm
 
     def post_run(body: dict[str, Any]) -> Any:
