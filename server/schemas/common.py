@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Generic, TypeVar
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 T = TypeVar("T")
 
 API_VERSION = "1.0"
+
+# Moments a client reports (events, saves): beyond these they are a broken clock or a probe, and
+# the far ends would not even convert to UTC (9999-12-31T23:59-05:00 overflowed into a 500).
+EARLIEST_MOMENT = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST_MOMENT = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+def plausible_moment(moment: datetime) -> datetime:
+    """`moment` if it lies between 2000 and 2999 (any offset); a ValueError saying so if not."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST_MOMENT <= utc <= LATEST_MOMENT:
+        raise ValueError("timestamp must lie between the years 2000 and 2999")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(plausible_moment)]
 
 
 class WireModel(BaseModel):

@@ -6,9 +6,9 @@ import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, AliasChoices, AwareDatetime, Field
+from pydantic import AfterValidator, AliasChoices, Field
 
-from server.schemas.common import OutModel, WireModel
+from server.schemas.common import Moment, OutModel, WireModel
 
 # What the spec's examples use ("warning", "high") and what the event model emits ("info".."high").
 InputSeverity = Literal["info", "low", "medium", "warning", "high", "critical"]
@@ -82,7 +82,7 @@ class ProctorEventCreate(WireModel):
     type: EventTypeName
     severity: InputSeverity = "medium"
     data: EventData = Field(default_factory=dict)
-    timestamp: AwareDatetime | None = None
+    timestamp: Moment | None = None
 
 
 class ProctorEventOut(OutModel):

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from server.schemas.common import ErrorBody, OutModel, WireModel
+from server.schemas.common import ErrorBody, Moment, OutModel, WireModel, plausible_moment
 from server.schemas.proctoring import MAX_SEQ, EventData, EventTypeName, SessionSettings, Severity
 
 SCHEMA_VERSION = 1
@@ -44,6 +44,7 @@ class ChainedEvent(WireModel):
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         if moment.tzinfo is None:
             raise ValueError("timestamp needs a UTC offset or Z")
+        plausible_moment(moment)
         return value
 
 
@@ -67,7 +68,7 @@ class AnswerEntry(EntryBase):
     answer: Any
     language: str | None = Field(default=None, max_length=20)
     time_spent: int | None = Field(default=None, ge=0, le=MAX_SEQ)
-    saved_at: AwareDatetime
+    saved_at: Moment
 
 
 class CompleteEntry(EntryBase):

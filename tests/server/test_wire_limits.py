@@ -18,6 +18,10 @@ def test_single_events_must_be_storable(client, factory):
     refused = [
         {"type": "tab_switch", "timestamp": "2024-01-20T09:15:00"},  # no offset: which moment?
         {"type": "tab_switch", "data": {"blob": "x" * 20_000}},
+        # no UTC for it (was a 500), and moments no clock of a candidate's shows
+        {"type": "tab_switch", "timestamp": "9999-12-31T23:59:59-05:00"},
+        {"type": "tab_switch", "timestamp": "0001-01-01T00:00:00+05:00"},
+        {"type": "tab_switch", "timestamp": "1970-01-01T00:00:00Z"},
     ]
     for body in refused:
         b.error(client.post(url, headers=caller.headers, json=body), 422, "VALIDATION_ERROR")
@@ -63,3 +67,15 @@ def test_review_verdict_is_read_as_status_too(client, factory):
         )
     )
     assert reviewed["review"]["status"] == "cleared" and reviewed["review"]["note"] == "fine"
+
+
+def test_a_pushed_event_from_an_impossible_moment_is_rejected_alone(client, factory):
+    company = factory.company()
+    caller = company.manager
+    session_id = open_session(client, caller, company)
+    batch = entries(session_id, chain_events(session_id, 3))
+    far = {**batch[2], "event": {**batch[2]["event"], "timestamp": "9999-12-31T23:59:59-05:00"}}
+    result = b.data(push(client, caller, [*batch[:2], far]))
+    assert [r["status"] for r in result["results"]] == ["applied", "applied", "rejected"]
+    assert result["results"][2]["error"]["code"] == "VALIDATION_ERROR"
+    assert "2000 and 2999" in result["results"][2]["error"]["details"]["message"]
