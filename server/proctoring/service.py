@@ -367,15 +367,24 @@ def snapshot_key(session_id: str, sha256: str) -> str:
     return f"snapshots/{session_id}/{sha256}.jpg"
 
 
+@dataclass(frozen=True)
+class Ingested:
+    """What `ingest_chained` did: the seqs it stored (the others were stored before:
+    duplicates), and the events it refused, by their index in the batch, with why."""
+
+    stored: set[int]
+    refused: dict[int, AppError]
+
+
 def ingest_chained(
     db: Session, *, session: ProctorSession, events: Sequence[ChainedEvent], blobs: BlobStore
-) -> set[int]:
-    """Store a batch of one session's chained events in the caller's transaction; the seqs of
-    the events it stored (the others were stored before: duplicates).
+) -> Ingested:
+    """Store a batch of one session's chained events in the caller's transaction.
 
     Events already stored (same seq) are skipped; every new event is checked against its stored
     or arriving neighbours, and each break found is recorded once as a tamper event. The insert
     skips a conflicting (session, seq) too, so a batch racing another stores each event once.
+    An event whose snapshot is unusable is refused alone: the rest of the batch is stored.
     """
     seqs = [e.seq for e in events]
     # One query, plain rows: the stored events in the batch's range and its two neighbours.
@@ -386,11 +395,15 @@ def ingest_chained(
         )
     }
     arriving: dict[int, tuple[ChainedEvent, ProctorEvent]] = {}
-    for wire in events:
+    refused: dict[int, AppError] = {}
+    for index, wire in enumerate(events):
         if wire.seq not in stored and wire.seq not in arriving:
-            arriving[wire.seq] = (wire, _chained_model_event(wire))
+            try:
+                arriving[wire.seq] = (wire, _chained_model_event(wire))
+            except ValidationFailed as error:
+                refused[index] = error
     if not arriving:
-        return set()
+        return Ingested(set(), refused)
     window = sorted([*stored.values(), *(m for _, m in arriving.values())], key=lambda e: e.seq)
     # Stored events were verified when they arrived: linked by their stored hashes, not re-hashed.
     breaks = [
@@ -432,7 +445,7 @@ def ingest_chained(
     if inserted:
         db.execute(_COUNT_EVENTS, {"session": session.id, "added": len(inserted)})
     _record_breaks(db, session, [b for b in breaks if b.seq in inserted or b.seq - 1 in inserted])
-    return inserted
+    return Ingested(inserted, refused)
 
 
 # Built once (ingest's hot path). `_COUNT_EVENTS` is a Core update on purpose: the ORM's would
@@ -533,16 +546,19 @@ def _stored_event(row: Any) -> ProctorEvent:
     )
 
 
+JPEG_MAGIC = b"\xff\xd8\xff"
+
+
 def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
     snapshot = None
     if wire.snapshot_jpeg is not None:
         try:
             snapshot = base64.b64decode(wire.snapshot_jpeg, validate=True)
         except binascii.Error as exc:
-            raise ValidationFailed(
-                "snapshotJpeg is not base64",
-                details={"field": "event.snapshotJpeg", "message": "invalid base64", "value": None},
-            ) from exc
+            raise _bad_snapshot("snapshotJpeg is not base64", "invalid base64") from exc
+        # Served back as image/jpeg (nosniff): anything else stored there would be a lie.
+        if not snapshot.startswith(JPEG_MAGIC):
+            raise _bad_snapshot("snapshotJpeg is not a JPEG image", "not a JPEG (FF D8 FF)")
     return ProctorEvent(
         type=wire.type,
         severity=wire.severity,
@@ -553,6 +569,12 @@ def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
         prev_hash=wire.prev_hash,
         hash=wire.hash,
         snapshot=snapshot,
+    )
+
+
+def _bad_snapshot(message: str, why: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, details={"field": "event.snapshotJpeg", "message": why, "value": None}
     )
 
 

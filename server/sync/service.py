@@ -322,18 +322,20 @@ class _Applier:
         self, session: ProctorSession | AppError, batch: list[EventEntry]
     ) -> list[EntryResult]:
         # Late events are stored even after the session ended: they are evidence.
-        try:
-            if isinstance(session, AppError):
-                raise session
-            stored = proctoring.ingest_chained(
-                self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
-            )
-        except AppError as error:
-            return [_rejected(e.seq, error) for e in batch]
+        if isinstance(session, AppError):
+            return [_rejected(e.seq, session) for e in batch]
+        ingested = proctoring.ingest_chained(
+            self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
+        )
         # An entry whose event was stored before (by an earlier entry) is a duplicate; two
         # entries carrying one event in this batch: the first applied it.
+        stored = ingested.stored
         results: list[EntryResult] = []
-        for entry in batch:
+        for index, entry in enumerate(batch):
+            refusal = ingested.refused.get(index)
+            if refusal is not None:
+                results.append(_rejected(entry.seq, refusal))
+                continue
             applied = entry.event.seq in stored
             stored.discard(entry.event.seq)
             results.append(EntryResult(seq=entry.seq, status="applied" if applied else "duplicate"))

@@ -3,6 +3,7 @@ chain checked and tamper recorded, devices bound to their owner, snapshots for p
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ def chain_events(session_id: str, count: int, *, snapshot_every: int = 0) -> lis
         snapshot = None
         data: dict[str, Any] = {"i": i}
         if snapshot_every and i % snapshot_every == 0:
-            snapshot = b"\xff\xd8jpeg-bytes-%d" % i
+            snapshot = b"\xff\xd8\xff\xe0jpeg-bytes-%d" % i
             data["snapshot"] = snapshot_descriptor(snapshot, 4, 3)
         events.append(chain.append("looking_away", "low", i * 0.5, data, snapshot=snapshot))
     return events
@@ -179,6 +180,27 @@ def test_snapshots_are_stored_and_served_to_proctors_only(client, factory):
     assert detail["integrity"]["chainIntact"] is True
     other = factory.company("Other")
     assert client.get(urls[0], headers=other.manager.headers).status_code == 404
+
+
+def test_a_bad_snapshot_is_rejected_alone(client, factory):
+    """Not base64, or not a JPEG (FF D8 FF): that entry alone is refused, naming the field; the
+    session's other events in the push are stored."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 5, snapshot_every=1))
+    batch[1]["event"]["snapshotJpeg"] = "not base64!"
+    batch[3]["event"]["snapshotJpeg"] = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    data = push(client, company.manager, batch).json()["data"]
+    statuses = [x["status"] for x in data["results"]]
+    assert statuses == ["applied", "rejected", "applied", "rejected", "applied"]
+    for refused, why in ((1, "invalid base64"), (3, "not a JPEG (FF D8 FF)")):
+        error = data["results"][refused]["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert error["details"]["field"] == "event.snapshotJpeg"
+        assert error["details"]["message"] == why
+    detail = session_detail(client, company.manager, session_id)
+    assert [e["seq"] for e in detail["events"]] == [0, 2, 4]
+    assert len([e for e in detail["events"] if e["snapshotUrl"]]) == 3
 
 
 def candidate_attempt(client, company):
