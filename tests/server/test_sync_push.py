@@ -165,6 +165,44 @@ def test_bad_entry_is_rejected_alone_and_bad_envelope_is_422(client, factory):
     assert unsupported.json()["error"]["code"] == "UNSUPPORTED_SCHEMA_VERSION"
 
 
+def test_the_push_keeps_the_apps_http_behaviour(client, factory, admin):
+    """Served before FastAPI's routing (`server.sync.router.PushDispatch`): request ID, nosniff,
+    the body cap, unstorable text, the error envelope and maintenance mode as everywhere."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 2))
+    body = {"schemaVersion": 1, "deviceId": DEVICE, "entries": batch}
+    headers = {**company.manager.headers, "X-Request-ID": "req-push-1"}
+    r = client.post("/v1/sync/push", headers=headers, content=json.dumps(body))
+    assert r.status_code == 200, r.text
+    assert r.headers["x-request-id"] == "req-push-1"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.json()["meta"]["requestId"] == "req-push-1"
+    anonymous = client.post("/api/sync/push", content=json.dumps(body))
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "AUTHENTICATION_REQUIRED"
+    assert anonymous.headers["x-request-id"].startswith("req_")
+    raw = json.dumps(body).replace('"looking_away"', '"looking\\u0000away"', 1)
+    unstorable = client.post("/api/sync/push", headers=company.manager.headers, content=raw)
+    assert unstorable.status_code == 422
+    assert unstorable.json()["error"]["details"]["field"] == "entries.0.event.type"
+    huge = b'{"schemaVersion": 1, "x": "' + b"a" * (6 * 1024 * 1024) + b'"}'
+    too_large = client.post("/api/sync/push", headers=company.manager.headers, content=huge)
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    wrong_method = client.get("/api/sync/push", headers=company.manager.headers)
+    assert wrong_method.status_code == 405
+    document = client.get("/openapi.json").json()
+    assert "requestBody" in document["paths"]["/api/sync/push"]["post"]
+    config = {"maintenanceMode": True}
+    assert client.put("/api/admin/config", headers=admin.headers, json=config).status_code == 200
+    r = push(client, company.manager, entries(session_id, chain_events(session_id, 3))[2:])
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "MAINTENANCE_MODE"
+    assert r.headers["retry-after"] == "300"
+    client.put("/api/admin/config", headers=admin.headers, json={"maintenanceMode": False})
+
+
 def test_snapshots_are_stored_and_served_to_proctors_only(client, factory):
     company = factory.company()
     session_id = open_session(client, company.manager, company)
