@@ -34,6 +34,7 @@ from server.questions.router import router as questions_router
 from server.ratelimit import make_rate_limiter
 from server.schemas.common import API_VERSION, Envelope, ErrorEnvelope
 from server.security import Passwords
+from server.sync.router import PushDispatch
 from server.sync.router import push_router as sync_push_router
 from server.sync.router import router as sync_router
 
@@ -126,6 +127,8 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
     install_error_handlers(app)
     # The last added runs first: request IDs and the body cap wrap idempotency.
     app.add_middleware(IdempotencyMiddleware)
+    # The sync push, served before routing: within the request ID, body cap and text checks.
+    app.add_middleware(PushDispatch)
     app.add_middleware(UnstorableTextMiddleware)
     app.add_middleware(RequestContextMiddleware, max_body_bytes=settings.max_body_bytes)
     api = build_api()

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -112,3 +114,81 @@ def upgrade_database(engine: Engine) -> None:
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+# (column, dialect name, "bind" | "result") -> its processor: made once, used on every push.
+_PROCESSORS: dict[tuple[Column[Any], str, str], Callable[[Any], Any]] = {}
+
+
+def bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy does to a value of `column` before the driver gets it."""
+    made = _PROCESSORS.get((column, dialect.name, "bind"))
+    if made is None:
+        process = column.type.dialect_impl(dialect).bind_processor(dialect)
+        made = _PROCESSORS[column, dialect.name, "bind"] = process or _as_is
+    return made
+
+
+def result_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """What SQLAlchemy does to a value of `column` the driver returns."""
+    made = _PROCESSORS.get((column, dialect.name, "result"))
+    if made is None:
+        process = column.type.dialect_impl(dialect).result_processor(dialect, None)
+        made = _PROCESSORS[column, dialect.name, "result"] = process or _as_is
+    return made
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+class DriverStatement:
+    """A Core statement compiled once per dialect and run on the driver's own cursor, in the
+    session's transaction: for the sync push, where SQLAlchemy's work per execution cost
+    several times the database's. Values go to the driver as given (pass them through
+    `bind_processor` where a column needs it) and rows come back as plain tuples (through
+    `result_processor`)."""
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+        # dialect name -> (SQL, parameter names in order for a positional driver, else None)
+        self._compiled: dict[str, tuple[str, tuple[str, ...] | None]] = {}
+
+    def execute(self, db: Session, params: Mapping[str, Any]) -> Any:
+        """The driver's cursor after executing: close it once read."""
+        connection = db.connection()
+        sql, order = self._compiled.get(connection.dialect.name) or self._compile(
+            connection.dialect
+        )
+        cursor = connection.connection.cursor()
+        cursor.execute(sql, params if order is None else tuple(params[n] for n in order))
+        return cursor
+
+    def first(self, db: Session, params: Mapping[str, Any]) -> tuple[Any, ...] | None:
+        cursor = self.execute(db, params)
+        try:
+            row: tuple[Any, ...] | None = cursor.fetchone()
+            return row
+        finally:
+            cursor.close()
+
+    def all(self, db: Session, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        cursor = self.execute(db, params)
+        try:
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
+
+    def run(self, db: Session, params: Mapping[str, Any]) -> int:
+        """Execute a change; the rows it touched."""
+        cursor = self.execute(db, params)
+        try:
+            return int(cursor.rowcount)
+        finally:
+            cursor.close()
+
+    def _compile(self, dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+        compiled = cast(SQLCompiler, self.statement.compile(dialect=dialect))
+        made = (str(compiled), tuple(compiled.positiontup or ()) if dialect.positional else None)
+        self._compiled[dialect.name] = made
+        return made

@@ -25,6 +25,7 @@ from server.auth.models import AuthSession, User
 from server.candidates.models import Candidate, Invitation
 from server.companies.models import ApiKey, Company
 from server.config import Settings
+from server.db import DriverStatement
 from server.errors import (
     AuthenticationRequired,
     CompanyAccessDenied,
@@ -175,13 +176,13 @@ def request_credential(request: Request) -> str | None:
 
 
 # Built once: on every request, making the statement cost more than running it.
-# Plain columns, not ORM objects, for the candidates' login sessions: their sync engine asks
-# every few seconds.
-_CANDIDATE_LOGIN = (
+# Plain columns on the driver's cursor, not ORM objects, for the candidates' login sessions:
+# their sync engine asks every few seconds. The first row is read (one invitation per session).
+_CANDIDATE_LOGIN = DriverStatement(
     select(
         AuthSession.revoked_at,
         AuthSession.subject_id,
-        Candidate.id.label("candidate_id"),
+        Candidate.id,
         Candidate.company_id,
         Candidate.email,
         Invitation.assessment_id,
@@ -193,7 +194,6 @@ _CANDIDATE_LOGIN = (
         & (Invitation.candidate_id == AuthSession.subject_id),
     )
     .where(AuthSession.id == bindparam("session_id"))
-    .limit(1)
 )
 _USER_LOGIN = (
     select(AuthSession, User)
@@ -209,14 +209,15 @@ def resolve_actor(db: Session, settings: Settings, credential: str) -> Actor:
         return _api_key_actor(db, credential)
     claims = read_access_token(settings, credential)
     if claims.user_id.startswith("candidate_"):
-        row = db.execute(_CANDIDATE_LOGIN, {"session_id": claims.session_id}).first()
-        if row is None or row.revoked_at is not None or row.subject_id != claims.user_id:
+        row = _CANDIDATE_LOGIN.first(db, {"session_id": claims.session_id})
+        if row is None:
             raise _session_ended()
-        if row.candidate_id is None or row.assessment_id is None:
+        revoked_at, subject_id, candidate_id, company_id, email, assessment_id = row
+        if revoked_at is not None or subject_id != claims.user_id:
+            raise _session_ended()
+        if candidate_id is None or assessment_id is None:
             raise _invitation_gone()
-        return _candidate(
-            row.candidate_id, row.company_id, row.email, row.assessment_id, claims.session_id
-        )
+        return _candidate(candidate_id, company_id, email, assessment_id, claims.session_id)
     found = db.execute(_USER_LOGIN, {"session_id": claims.session_id}).first()
     session = _live_session(found[0] if found else None, claims.user_id)
     assert found is not None

@@ -83,6 +83,21 @@ def error_response(
     return JSONResponse(content, status_code=status, headers=headers)
 
 
+def app_error_response(exc: errors.AppError) -> JSONResponse:
+    """The envelope of one of our errors, with its status and headers (`Retry-After`, the rate
+    limit's)."""
+    status = next((s for cls, s in STATUS_OF if isinstance(exc, cls)), 500)
+    headers: dict[str, str] = {}
+    meta_extra = None
+    if isinstance(exc, errors.RateLimited):
+        headers.update(exc.headers)
+        meta_extra = exc.meta
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    return error_response(status, exc.code, exc.message, exc.details, headers or None, meta_extra)
+
+
 class RequestContextMiddleware:
     """Takes `X-Request-ID` from the request (or makes one), echoes it, and caps body size."""
 
@@ -296,18 +311,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(errors.AppError)
     async def app_error(_: Request, exc: errors.AppError) -> JSONResponse:
-        status = next((s for cls, s in STATUS_OF if isinstance(exc, cls)), 500)
-        headers: dict[str, str] = {}
-        meta_extra = None
-        if isinstance(exc, errors.RateLimited):
-            headers.update(exc.headers)
-            meta_extra = exc.meta
-        retry_after = getattr(exc, "retry_after", None)
-        if retry_after is not None:
-            headers["Retry-After"] = str(retry_after)
-        return error_response(
-            status, exc.code, exc.message, exc.details, headers or None, meta_extra
-        )
+        return app_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

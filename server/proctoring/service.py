@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import jwt
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, true, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,7 @@ from server.assessments.models import Assessment, Attempt
 from server.audit import service as audit
 from server.candidates.models import Candidate
 from server.config import Settings
+from server.db import DriverStatement, bind_processor, result_processor
 from server.deps import Actor
 from server.errors import (
     AppError,
@@ -86,7 +87,7 @@ RISK_WEIGHTS = RiskWeights(type_weights={**RiskWeights().type_weights, TAMPER_TY
 # --- access -----------------------------------------------------------------------------------
 
 
-def _can_see(actor: Actor, session: ProctorSession) -> bool:
+def _can_see(actor: Actor, session: ProctorSession | SessionAccess) -> bool:
     if actor.kind == "candidate":
         return actor.can("proctoring:own") and session.candidate_id == actor.id
     return actor.can("proctoring:read") and actor.can_access_company(session.company_id)
@@ -105,22 +106,35 @@ def get_session(
     return session
 
 
-_SESSIONS_NAMED = select(ProctorSession).where(
-    ProctorSession.id.in_(bindparam("ids", expanding=True))
+@dataclass(frozen=True)
+class SessionAccess:
+    """What a sync push reads of a session it writes to (the ORM object costs more to load)."""
+
+    id: str
+    company_id: str
+    candidate_id: str
+    status: str
+
+
+_SESSION_ACCESS = DriverStatement(
+    select(
+        ProctorSession.id,
+        ProctorSession.company_id,
+        ProctorSession.candidate_id,
+        ProctorSession.status,
+    ).where(ProctorSession.id == bindparam("id"))
 )
 
 
 def writable_sessions(
     db: Session, *, actor: Actor, session_ids: set[str]
-) -> dict[str, ProctorSession | AppError]:
+) -> dict[str, SessionAccess | AppError]:
     """For a sync batch: each named session, or why `actor` may not add to it."""
-    if not session_ids:
-        return {}
-    rows = db.scalars(_SESSIONS_NAMED, {"ids": list(session_ids)}).all()
-    found = {s.id: s for s in rows}
-    verdicts: dict[str, ProctorSession | AppError] = {}
+    verdicts: dict[str, SessionAccess | AppError] = {}
+    # One query a session: a push names one or two.
     for session_id in session_ids:
-        session = found.get(session_id)
+        row = _SESSION_ACCESS.first(db, {"id": session_id})
+        session = SessionAccess(*row) if row is not None else None
         if session is None or not _can_see(actor, session):
             verdicts[session_id] = not_found("Proctoring session", session_id)
         elif actor.kind != "candidate" and not actor.can("proctoring:manage"):
@@ -264,7 +278,7 @@ def close(db: Session, session: ProctorSession, *, reason: str, last_event_seq: 
     ).all()
     present = {s for s in seqs if s is not None}
     last = max([*present, last_event_seq if last_event_seq is not None else -1])
-    _record_breaks(db, session, [_gap(a, b) for a, b in _missing_ranges(present, last)])
+    _record_breaks(db, session.id, [_gap(a, b) for a, b in _missing_ranges(present, last)])
     _refresh_risk(db, session)
 
 
@@ -367,39 +381,50 @@ def snapshot_key(session_id: str, sha256: str) -> str:
     return f"snapshots/{session_id}/{sha256}.jpg"
 
 
+@dataclass(frozen=True)
+class Ingested:
+    """What `ingest_chained` did: the seqs it stored (the others were stored before:
+    duplicates), and the events it refused, by their index in the batch, with why."""
+
+    stored: set[int]
+    refused: dict[int, AppError]
+
+
 def ingest_chained(
-    db: Session, *, session: ProctorSession, events: Sequence[ChainedEvent], blobs: BlobStore
-) -> set[int]:
-    """Store a batch of one session's chained events in the caller's transaction; the seqs of
-    the events it stored (the others were stored before: duplicates).
+    db: Session, *, session_id: str, events: Sequence[ChainedEvent], blobs: BlobStore
+) -> Ingested:
+    """Store a batch of one session's chained events in the caller's transaction.
 
     Events already stored (same seq) are skipped; every new event is checked against its stored
     or arriving neighbours, and each break found is recorded once as a tamper event. The insert
     skips a conflicting (session, seq) too, so a batch racing another stores each event once.
+    An event whose snapshot is unusable is refused alone: the rest of the batch is stored.
     """
     seqs = [e.seq for e in events]
+    dialect = db.connection().dialect
     # One query, plain rows: the stored events in the batch's range and its two neighbours.
-    stored = {
-        row.seq: _stored_event(row)
-        for row in db.execute(
-            _STORED_AROUND, {"session": session.id, "low": min(seqs) - 1, "high": max(seqs) + 1}
-        )
-    }
+    around = _STORED_AROUND.all(
+        db, {"session": session_id, "low": min(seqs) - 1, "high": max(seqs) + 1}
+    )
+    stored = {row[5]: _stored_event(row, dialect) for row in around}
     arriving: dict[int, tuple[ChainedEvent, ProctorEvent]] = {}
-    for wire in events:
+    refused: dict[int, AppError] = {}
+    for index, wire in enumerate(events):
         if wire.seq not in stored and wire.seq not in arriving:
-            arriving[wire.seq] = (wire, _chained_model_event(wire))
+            try:
+                arriving[wire.seq] = (wire, _chained_model_event(wire))
+            except ValidationFailed as error:
+                refused[index] = error
     if not arriving:
-        return set()
+        return Ingested(set(), refused)
     window = sorted([*stored.values(), *(m for _, m in arriving.values())], key=lambda e: e.seq)
     # Stored events were verified when they arrived: linked by their stored hashes, not re-hashed.
     breaks = [
         _Break(b.seq, b.kind, b.detail)
-        for b in verify_chain(window, session_id=session.id, verified=stored.keys())
+        for b in verify_chain(window, session_id=session_id, verified=stored.keys())
         if b.kind != "gap" and (b.seq in arriving or b.seq - 1 in arriving)
     ]
-    connection = db.connection()
-    event_insert = _client_event_insert(connection.dialect)
+    event_insert = _client_event_insert(dialect)
     received_at = event_insert.stored_time(datetime.now(UTC))
     rows: list[tuple[Any, ...]] = []
     for (wire, model), event_id in zip(
@@ -408,13 +433,13 @@ def ingest_chained(
         key = None
         if model.snapshot is not None:
             digest = hashlib.sha256(model.snapshot).hexdigest()
-            key = snapshot_key(session.id, digest)
+            key = snapshot_key(session_id, digest)
             blobs.put(key, model.snapshot)
         # In `_CLIENT_EVENT_COLUMNS` order.
         rows.append(
             (
                 event_id,
-                session.id,
+                session_id,
                 wire.seq,
                 wire.type,
                 wire.severity,
@@ -430,23 +455,30 @@ def ingest_chained(
         )
     inserted = _insert_client_events(db, event_insert.sql, rows)
     if inserted:
-        db.execute(_COUNT_EVENTS, {"session": session.id, "added": len(inserted)})
-    _record_breaks(db, session, [b for b in breaks if b.seq in inserted or b.seq - 1 in inserted])
-    return inserted
+        _COUNT_EVENTS.run(db, {"session": session_id, "added": len(inserted)})
+    kept = [b for b in breaks if b.seq in inserted or b.seq - 1 in inserted]
+    _record_breaks(db, session_id, kept)
+    return Ingested(inserted, refused)
 
 
-# Built once (ingest's hot path). `_COUNT_EVENTS` is a Core update on purpose: the ORM's would
-# evaluate it against the loaded session objects too, which nothing reads in the transaction.
+# Built once, run on the driver's cursor (ingest's hot path). `_COUNT_EVENTS` is not the ORM's
+# update on purpose: that would evaluate it against the loaded session objects too, which
+# nothing reads in the transaction.
 _CHAIN_COLUMNS = ("type", "severity", "occurred_at", "offset", "data", "seq", "prev_hash", "hash")
-_STORED_AROUND = select(*(EVENTS_TABLE.c[name] for name in _CHAIN_COLUMNS)).where(
-    EVENTS_TABLE.c.session_id == bindparam("session"),
-    EVENTS_TABLE.c.seq.between(bindparam("low"), bindparam("high")),
+_STORED_AROUND = DriverStatement(
+    select(*(EVENTS_TABLE.c[name] for name in _CHAIN_COLUMNS)).where(
+        EVENTS_TABLE.c.session_id == bindparam("session"),
+        EVENTS_TABLE.c.seq.between(bindparam("low"), bindparam("high")),
+    )
 )
 SESSIONS_TABLE = cast(Table, ProctorSession.__table__)
-_COUNT_EVENTS = (
+_COUNT_EVENTS = DriverStatement(
     update(SESSIONS_TABLE)
     .where(SESSIONS_TABLE.c.id == bindparam("session"))
-    .values(event_count=SESSIONS_TABLE.c.event_count + bindparam("added"), risk_stale=True)
+    .values(
+        event_count=SESSIONS_TABLE.c.event_count + bindparam("added"),
+        risk_stale=true(),
+    )
 )
 
 
@@ -457,7 +489,12 @@ def _insert_client_events(db: Session, insert_sql: str, rows: list[tuple[Any, ..
     One driver-level `executemany` of ready-made tuples: SQLAlchemy's per-row statement work
     cost several times the database's on the ingest path.
     """
-    stored = db.connection().exec_driver_sql(insert_sql, rows).rowcount
+    cursor = db.connection().connection.cursor()
+    try:
+        cursor.executemany(insert_sql, rows)
+        stored = cursor.rowcount
+    finally:
+        cursor.close()
     if stored == len(rows):
         return {row[2] for row in rows}
     # Some seqs were taken meanwhile: ours are the rows carrying the IDs made here.
@@ -510,27 +547,32 @@ def _client_event_insert(dialect: Dialect) -> _EventInsert:
         "ON CONFLICT (session_id, seq) DO NOTHING"
     )
 
-    def processor(name: str) -> Callable[[Any], Any]:
-        column = EVENTS_TABLE.c[name]
-        process = column.type.dialect_impl(dialect).bind_processor(dialect)
-        return process if process is not None else (lambda value: value)
-
-    made = _EventInsert(sql, processor("occurred_at"), processor("data"))
+    made = _EventInsert(
+        sql,
+        bind_processor(EVENTS_TABLE.c.occurred_at, dialect),
+        bind_processor(EVENTS_TABLE.c.data, dialect),
+    )
     _EVENT_INSERTS[dialect.name] = made
     return made
 
 
-def _stored_event(row: Any) -> ProctorEvent:
+def _stored_event(row: tuple[Any, ...], dialect: Dialect) -> ProctorEvent:
+    """A `_STORED_AROUND` row as the chain sees it."""
+    type_, severity, occurred_at, offset, data, seq, prev_hash, hash_ = row
+    moment = result_processor(EVENTS_TABLE.c.occurred_at, dialect)(occurred_at)
     return ProctorEvent(
-        type=row.type,
-        severity=cast(Severity, row.severity),
-        timestamp=format_timestamp(row.occurred_at),
-        offset=row.offset or 0.0,
-        data=row.data,
-        seq=row.seq,
-        prev_hash=row.prev_hash or "",
-        hash=row.hash or "",
+        type=type_,
+        severity=cast(Severity, severity),
+        timestamp=format_timestamp(moment),
+        offset=offset or 0.0,
+        data=result_processor(EVENTS_TABLE.c.data, dialect)(data),
+        seq=seq,
+        prev_hash=prev_hash or "",
+        hash=hash_ or "",
     )
+
+
+JPEG_MAGIC = b"\xff\xd8\xff"
 
 
 def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
@@ -539,10 +581,10 @@ def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
         try:
             snapshot = base64.b64decode(wire.snapshot_jpeg, validate=True)
         except binascii.Error as exc:
-            raise ValidationFailed(
-                "snapshotJpeg is not base64",
-                details={"field": "event.snapshotJpeg", "message": "invalid base64", "value": None},
-            ) from exc
+            raise _bad_snapshot("snapshotJpeg is not base64", "invalid base64") from exc
+        # Served back as image/jpeg (nosniff): anything else stored there would be a lie.
+        if not snapshot.startswith(JPEG_MAGIC):
+            raise _bad_snapshot("snapshotJpeg is not a JPEG image", "not a JPEG (FF D8 FF)")
     return ProctorEvent(
         type=wire.type,
         severity=wire.severity,
@@ -556,7 +598,13 @@ def _chained_model_event(wire: ChainedEvent) -> ProctorEvent:
     )
 
 
-def _record_breaks(db: Session, session: ProctorSession, breaks: Sequence[_Break]) -> None:
+def _bad_snapshot(message: str, why: str) -> ValidationFailed:
+    return ValidationFailed(
+        message, details={"field": "event.snapshotJpeg", "message": why, "value": None}
+    )
+
+
+def _record_breaks(db: Session, session_id: str, breaks: Sequence[_Break]) -> None:
     """One server event per break: the chain is evidence, so breaks are kept, never fixed."""
     if not breaks:
         return
@@ -566,7 +614,7 @@ def _record_breaks(db: Session, session: ProctorSession, breaks: Sequence[_Break
         [
             {
                 "id": new_id("event"),
-                "session_id": session.id,
+                "session_id": session_id,
                 "type": TAMPER_TYPE,
                 "severity": "high",
                 "occurred_at": now,
@@ -579,7 +627,7 @@ def _record_breaks(db: Session, session: ProctorSession, breaks: Sequence[_Break
     )
     db.execute(
         update(ProctorSession)
-        .where(ProctorSession.id == session.id)
+        .where(ProctorSession.id == session_id)
         .values(event_count=ProctorSession.event_count + len(breaks), risk_stale=True)
     )
 

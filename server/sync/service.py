@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from server.assessments import attempts
 from server.assessments.code_runner import code_runner
+from server.db import DriverStatement, bind_processor, result_processor
 from server.deps import Actor, ServerContext
 from server.errors import (
     AppError,
@@ -41,6 +42,7 @@ from server.errors import (
 )
 from server.proctoring import service as proctoring
 from server.proctoring.models import ProctorSession
+from server.proctoring.service import SessionAccess
 from server.schemas.assessments import SubmitAnswerRequest
 from server.schemas.common import ErrorBody
 from server.schemas.proctoring import MAX_SEQ, ProctorSessionCreate
@@ -61,13 +63,14 @@ from server.storage import BlobStore
 from server.sync.models import SyncDevice, SyncEntry
 
 DEVICES = cast(Table, SyncDevice.__table__)
-# Built once: on every push, making these statements cost more than running them.
-_LOCK_DEVICE = (
+# Built once and run on the driver's cursor: on every push, SQLAlchemy's work per statement
+# cost more than the database's.
+_LOCK_DEVICE = DriverStatement(
     select(DEVICES.c.owner_id, DEVICES.c.last_seq, DEVICES.c.acked_seqs)
     .where(DEVICES.c.id == bindparam("device"))
     .with_for_update()
 )
-_ACKNOWLEDGE = (
+_ACKNOWLEDGE = DriverStatement(
     update(DEVICES)
     .where(DEVICES.c.id == bindparam("device"))
     .values(
@@ -180,9 +183,15 @@ def push(
             # An answer committed on the way, which let go of the device's lock: read it again.
             last_seq, acked = _lock_device(db, actor=actor, device_id=device_id)
         last_seq, still_above = _acknowledge(last_seq, acked | set(results))
-        db.execute(
-            _ACKNOWLEDGE,
-            {"device": device_id, "seq": last_seq, "above": still_above, "at": datetime.now(UTC)},
+        dialect = db.connection().dialect
+        _ACKNOWLEDGE.run(
+            db,
+            {
+                "device": device_id,
+                "seq": last_seq,
+                "above": bind_processor(DEVICES.c.acked_seqs, dialect)(still_above),
+                "at": bind_processor(DEVICES.c.last_push_at, dialect)(datetime.now(UTC)),
+            },
         )
         db.commit()
     except IntegrityError as exc:
@@ -209,13 +218,15 @@ def _acknowledge(last_seq: int, acked: set[int]) -> tuple[int, list[int]]:
 def _lock_device(db: Session, *, actor: Actor, device_id: str) -> tuple[int, set[int]]:
     """Lock the caller's device row (made on its first push): its watermark and the seqs
     acknowledged above it. Plain rows, not ORM objects: this runs on every push."""
-    row = db.execute(_LOCK_DEVICE, {"device": device_id}).first()
+    row = _LOCK_DEVICE.first(db, {"device": device_id})
     if row is None:
         db.execute(insert(DEVICES).values(id=device_id, owner_id=actor.id, acked_seqs=[]))
         return 0, set()
-    if row.owner_id != actor.id:
+    owner_id, last_seq, acked_seqs = row
+    if owner_id != actor.id:
         raise _foreign_device(device_id)
-    return row.last_seq, set(row.acked_seqs)
+    acked: list[int] = result_processor(DEVICES.c.acked_seqs, db.connection().dialect)(acked_seqs)
+    return last_seq, set(acked)
 
 
 def _foreign_device(device_id: str) -> PermissionDenied:
@@ -319,34 +330,39 @@ class _Applier:
         return _applied(entry.seq)
 
     def _events(
-        self, session: ProctorSession | AppError, batch: list[EventEntry]
+        self, session: SessionAccess | AppError, batch: list[EventEntry]
     ) -> list[EntryResult]:
         # Late events are stored even after the session ended: they are evidence.
-        try:
-            if isinstance(session, AppError):
-                raise session
-            stored = proctoring.ingest_chained(
-                self.db, session=session, events=[e.event for e in batch], blobs=self.blobs
-            )
-        except AppError as error:
-            return [_rejected(e.seq, error) for e in batch]
+        if isinstance(session, AppError):
+            return [_rejected(e.seq, session) for e in batch]
+        ingested = proctoring.ingest_chained(
+            self.db, session_id=session.id, events=[e.event for e in batch], blobs=self.blobs
+        )
         # An entry whose event was stored before (by an earlier entry) is a duplicate; two
         # entries carrying one event in this batch: the first applied it.
+        stored = ingested.stored
         results: list[EntryResult] = []
-        for entry in batch:
+        for index, entry in enumerate(batch):
+            refusal = ingested.refused.get(index)
+            if refusal is not None:
+                results.append(_rejected(entry.seq, refusal))
+                continue
             applied = entry.event.seq in stored
             stored.discard(entry.event.seq)
             results.append(EntryResult(seq=entry.seq, status="applied" if applied else "duplicate"))
         return results
 
     def _end_session(
-        self, entry: SessionEndEntry, session: ProctorSession | AppError
+        self, entry: SessionEndEntry, session: SessionAccess | AppError
     ) -> EntryResult:
         if isinstance(session, AppError):
             return _rejected(entry.seq, session)
         if session.status == "active":
             proctoring.close(
-                self.db, session, reason=entry.reason, last_event_seq=entry.last_event_seq
+                self.db,
+                self.db.get_one(ProctorSession, session.id),
+                reason=entry.reason,
+                last_event_seq=entry.last_event_seq,
             )
         return _applied(entry.seq)
 

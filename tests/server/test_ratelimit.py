@@ -84,6 +84,27 @@ def test_each_caller_has_its_own_bucket(tight_client: TestClient, settings: Sett
     assert (exhausted.status_code, other.status_code) == (429, 200)
 
 
+def test_the_sync_push_counts_against_its_callers_bucket(
+    tight_client: TestClient, settings: Settings
+) -> None:
+    """Served before FastAPI's routing (`server.sync.router.PushDispatch`), with the same
+    headers and 429 as every authenticated route."""
+    login = {"email": settings.admin_email, "password": settings.admin_password}
+    admin = tight_client.post("/api/auth/login", json=login).json()["data"]
+    body = {"name": "Pusher", "email": "pusher@example.com", "plan": "free"}
+    created = tight_client.post(
+        "/api/companies", headers={"Authorization": f"Bearer {admin['token']}"}, json=body
+    ).json()["data"]
+    end = {"seq": 1, "kind": "session_end", "sessionId": "proctor_session_x", "lastEventSeq": -1}
+    push = {"schemaVersion": 1, "deviceId": "device_ratelimit_01", "entries": [end]}
+    key = {"X-API-Key": created["apiKey"]}
+    answers = [tight_client.post("/api/sync/push", headers=key, json=push) for _ in range(4)]
+    assert [r.status_code for r in answers] == [200, 200, 200, 429]
+    assert [r.headers["X-RateLimit-Remaining"] for r in answers] == ["2", "1", "0", "0"]
+    assert answers[3].json()["error"]["code"] == "RATE_LIMIT_EXCEEDED"
+    assert answers[3].headers["Retry-After"] == str(answers[3].json()["meta"]["retryAfter"])
+
+
 def test_logins_are_limited_per_client_address(settings: Settings) -> None:
     strict = settings.model_copy(update={"anonymous_rate_limit": (1, 5)})
     with TestClient(create_app(strict), raise_server_exceptions=False) as client:

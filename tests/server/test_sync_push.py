@@ -3,6 +3,7 @@ chain checked and tamper recorded, devices bound to their owner, snapshots for p
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ def chain_events(session_id: str, count: int, *, snapshot_every: int = 0) -> lis
         snapshot = None
         data: dict[str, Any] = {"i": i}
         if snapshot_every and i % snapshot_every == 0:
-            snapshot = b"\xff\xd8jpeg-bytes-%d" % i
+            snapshot = b"\xff\xd8\xff\xe0jpeg-bytes-%d" % i
             data["snapshot"] = snapshot_descriptor(snapshot, 4, 3)
         events.append(chain.append("looking_away", "low", i * 0.5, data, snapshot=snapshot))
     return events
@@ -164,6 +165,44 @@ def test_bad_entry_is_rejected_alone_and_bad_envelope_is_422(client, factory):
     assert unsupported.json()["error"]["code"] == "UNSUPPORTED_SCHEMA_VERSION"
 
 
+def test_the_push_keeps_the_apps_http_behaviour(client, factory, admin):
+    """Served before FastAPI's routing (`server.sync.router.PushDispatch`): request ID, nosniff,
+    the body cap, unstorable text, the error envelope and maintenance mode as everywhere."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 2))
+    body = {"schemaVersion": 1, "deviceId": DEVICE, "entries": batch}
+    headers = {**company.manager.headers, "X-Request-ID": "req-push-1"}
+    r = client.post("/v1/sync/push", headers=headers, content=json.dumps(body))
+    assert r.status_code == 200, r.text
+    assert r.headers["x-request-id"] == "req-push-1"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert r.json()["meta"]["requestId"] == "req-push-1"
+    anonymous = client.post("/api/sync/push", content=json.dumps(body))
+    assert anonymous.status_code == 401
+    assert anonymous.json()["error"]["code"] == "AUTHENTICATION_REQUIRED"
+    assert anonymous.headers["x-request-id"].startswith("req_")
+    raw = json.dumps(body).replace('"looking_away"', '"looking\\u0000away"', 1)
+    unstorable = client.post("/api/sync/push", headers=company.manager.headers, content=raw)
+    assert unstorable.status_code == 422
+    assert unstorable.json()["error"]["details"]["field"] == "entries.0.event.type"
+    huge = b'{"schemaVersion": 1, "x": "' + b"a" * (6 * 1024 * 1024) + b'"}'
+    too_large = client.post("/api/sync/push", headers=company.manager.headers, content=huge)
+    assert too_large.status_code == 413
+    assert too_large.json()["error"]["code"] == "PAYLOAD_TOO_LARGE"
+    wrong_method = client.get("/api/sync/push", headers=company.manager.headers)
+    assert wrong_method.status_code == 405
+    document = client.get("/openapi.json").json()
+    assert "requestBody" in document["paths"]["/api/sync/push"]["post"]
+    config = {"maintenanceMode": True}
+    assert client.put("/api/admin/config", headers=admin.headers, json=config).status_code == 200
+    r = push(client, company.manager, entries(session_id, chain_events(session_id, 3))[2:])
+    assert r.status_code == 503
+    assert r.json()["error"]["code"] == "MAINTENANCE_MODE"
+    assert r.headers["retry-after"] == "300"
+    client.put("/api/admin/config", headers=admin.headers, json={"maintenanceMode": False})
+
+
 def test_snapshots_are_stored_and_served_to_proctors_only(client, factory):
     company = factory.company()
     session_id = open_session(client, company.manager, company)
@@ -179,6 +218,27 @@ def test_snapshots_are_stored_and_served_to_proctors_only(client, factory):
     assert detail["integrity"]["chainIntact"] is True
     other = factory.company("Other")
     assert client.get(urls[0], headers=other.manager.headers).status_code == 404
+
+
+def test_a_bad_snapshot_is_rejected_alone(client, factory):
+    """Not base64, or not a JPEG (FF D8 FF): that entry alone is refused, naming the field; the
+    session's other events in the push are stored."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 5, snapshot_every=1))
+    batch[1]["event"]["snapshotJpeg"] = "not base64!"
+    batch[3]["event"]["snapshotJpeg"] = base64.b64encode(b"\x89PNG\r\n\x1a\n").decode()
+    data = push(client, company.manager, batch).json()["data"]
+    statuses = [x["status"] for x in data["results"]]
+    assert statuses == ["applied", "rejected", "applied", "rejected", "applied"]
+    for refused, why in ((1, "invalid base64"), (3, "not a JPEG (FF D8 FF)")):
+        error = data["results"][refused]["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert error["details"]["field"] == "event.snapshotJpeg"
+        assert error["details"]["message"] == why
+    detail = session_detail(client, company.manager, session_id)
+    assert [e["seq"] for e in detail["events"]] == [0, 2, 4]
+    assert len([e for e in detail["events"] if e["snapshotUrl"]]) == 3
 
 
 def candidate_attempt(client, company):

@@ -198,7 +198,7 @@ def test_a_backlog_larger_than_a_push_arrives_whole_with_its_snapshots(
     session_id = journal.open_session(attempt, {})
     chain = EventChain(session_id, datetime.now(UTC))
     count = MAX_ENTRIES + 50
-    images = {i: b"\xff\xd8 snapshot %d \xff\xd9" % i for i in (0, MAX_ENTRIES - 1, count - 1)}
+    images = {i: b"\xff\xd8\xff snapshot %d \xff\xd9" % i for i in (0, MAX_ENTRIES - 1, count - 1)}
     for i in range(count):
         jpeg = images.get(i)
         data = {"snapshot": snapshot_descriptor(jpeg, 4, 3)} if jpeg else {"i": i}
