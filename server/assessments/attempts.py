@@ -366,10 +366,11 @@ Saved: TypeAlias = Row[*tuple[Any, ...]]
 # Two first answers to one question at once: the second inserts nothing (CONCURRENT_ANSWER) and
 # the transaction, the sync push's included, goes on.
 _INSERT_ANSWER = {
-    dialect.__name__.rsplit(".", 1)[-1]: dialect.insert(ANSWERS).on_conflict_do_nothing(
-        index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.question_id]
-    )
-    for dialect in (postgresql, sqlite)
+    name: dialect_insert(ANSWERS)
+    .on_conflict_do_nothing(index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.question_id])
+    # An INSERT's row count is otherwise not kept (psycopg's reads -1 once the cursor closed).
+    .execution_options(preserve_rowcount=True)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
 # The columns to set come with the values; `was` is the revision read, so that of two concurrent
 # changes the second updates nothing (CONCURRENT_ANSWER) instead of both saving one revision.
