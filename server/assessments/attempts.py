@@ -12,15 +12,15 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeAlias, cast
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.assessments import grading
-from server.assessments.grading import CodeRunner, Graded
+from server.assessments.grading import AnswerStatus, CodeRunner, Graded
 from server.assessments.models import AnswerRevision, Assessment, Attempt, AttemptAnswer
 from server.assessments.service import (
     bank_questions,
@@ -325,9 +325,12 @@ def get_attempt(db: Session, *, actor: Actor, settings: Settings, attempt_id: st
 
 ATTEMPTS = cast(Table, Attempt.__table__)
 ANSWERS = cast(Table, AttemptAnswer.__table__)
+ASSESSMENTS = cast(Table, Assessment.__table__)
+VERSIONS = cast(Table, QuestionVersion.__table__)
 # Built once, and plain rows rather than ORM objects: saving an answer is what candidates do most
 # (every answer they change, through the sync push), and building these costs more than running
 # them.
+_CURRENT = ANSWERS.alias("current_answer")
 _ANSWERING = (
     select(
         ATTEMPTS.c.id,
@@ -339,36 +342,43 @@ _ANSWERING = (
         ATTEMPTS.c.question_versions,
         ATTEMPTS.c.current_question_index,
         ATTEMPTS.c.expires_at,
-        cast(Table, Assessment.__table__).c.settings,
+        ASSESSMENTS.c.settings,
         select(func.count())
         .where(ANSWERS.c.attempt_id == ATTEMPTS.c.id)
         .scalar_subquery()
         .label("answered"),
+        *(
+            _CURRENT.c[name].label(f"current_{name}")
+            for name in (
+                "id",
+                "answer",
+                "language",
+                "status",
+                "score",
+                "max_score",
+                "feedback",
+                "details",
+                "revision",
+            )
+        ),
     )
-    .join_from(ATTEMPTS, cast(Table, Assessment.__table__))
+    .select_from(
+        ATTEMPTS.join(ASSESSMENTS).outerjoin(
+            _CURRENT,
+            and_(
+                _CURRENT.c.attempt_id == ATTEMPTS.c.id,
+                _CURRENT.c.question_id == bindparam("question"),
+            ),
+        )
+    )
     .where(ATTEMPTS.c.id == bindparam("attempt"))
 )
-_CURRENT = select(
-    ANSWERS.c.id,
-    ANSWERS.c.answer,
-    ANSWERS.c.language,
-    ANSWERS.c.status,
-    ANSWERS.c.score,
-    ANSWERS.c.max_score,
-    ANSWERS.c.feedback,
-    ANSWERS.c.details,
-    ANSWERS.c.revision,
-).where(
-    ANSWERS.c.attempt_id == bindparam("attempt"), ANSWERS.c.question_id == bindparam("question")
-)
-# A row of `_CURRENT`.
-Saved: TypeAlias = Row[*tuple[Any, ...]]
 # Two first answers to one question at once: the second inserts nothing (CONCURRENT_ANSWER) and
 # the transaction, the sync push's included, goes on.
 _INSERT_ANSWER = {
     name: dialect_insert(ANSWERS)
     .on_conflict_do_nothing(index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.question_id])
-    # An INSERT's row count is otherwise not kept (psycopg's reads -1 once the cursor closed).
+    # Without it an INSERT's row count is not kept: psycopg's read -1.
     .execution_options(preserve_rowcount=True)
     for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
 }
@@ -383,9 +393,7 @@ _MOVE_ON = (
     .where(ATTEMPTS.c.id == bindparam("attempt"))
     .values(current_question_index=bindparam("index"))
 )
-_VERSION_CONTENT = select(cast(Table, QuestionVersion.__table__).c.content).where(
-    cast(Table, QuestionVersion.__table__).c.id == bindparam("version")
-)
+_VERSION_CONTENT = select(VERSIONS.c.content).where(VERSIONS.c.id == bindparam("version"))
 # Parsed question versions by ID. A version never changes once an attempt may use it
 # (`server.questions.models`), so an entry never goes stale; the dict is emptied when full
 # rather than tracking recency: far fewer versions than this are in use at once.
@@ -394,11 +402,29 @@ _QUESTIONS_KEPT = 4096
 
 
 @dataclass(frozen=True)
+class _Saved:
+    """The answer saved before to the question being answered."""
+
+    id: str
+    answer: Any
+    language: str | None
+    status: AnswerStatus
+    score: float | None
+    max_score: float
+    feedback: str | None
+    details: dict[str, Any]
+    revision: int
+
+
+@dataclass(frozen=True)
 class _Answering:
-    """What saving an answer reads of its attempt (`_ANSWERING`, one query)."""
+    """An attempt as saving an answer to one of its questions reads it (`_ANSWERING`, one
+    query)."""
 
     id: str
     assessment_id: str
+    candidate_id: str
+    company_id: str
     status: str
     question_ids: list[str]
     question_versions: dict[str, Any]
@@ -408,16 +434,31 @@ class _Answering:
     hides_results: bool
     # How many of its questions have an answer saved.
     answered: int
+    current: _Saved | None
 
 
-def _answering(db: Session, attempt_id: str) -> tuple[_Answering, tuple[str, str]] | None:
-    """The attempt as an answer needs it, and its (candidate ID, company ID); None if none."""
-    row = db.execute(_ANSWERING, {"attempt": attempt_id}).first()
+def _answering(db: Session, attempt_id: str, question_id: str) -> _Answering | None:
+    row = db.execute(_ANSWERING, {"attempt": attempt_id, "question": question_id}).first()
     if row is None:
         return None
-    attempt = _Answering(
+    current = None
+    if row.current_id is not None:
+        current = _Saved(
+            id=row.current_id,
+            answer=row.current_answer,
+            language=row.current_language,
+            status=row.current_status,
+            score=row.current_score,
+            max_score=row.current_max_score,
+            feedback=row.current_feedback,
+            details=row.current_details,
+            revision=row.current_revision,
+        )
+    return _Answering(
         id=row.id,
         assessment_id=row.assessment_id,
+        candidate_id=row.candidate_id,
+        company_id=row.company_id,
         status=row.status,
         question_ids=row.question_ids,
         question_versions=row.question_versions,
@@ -425,17 +466,20 @@ def _answering(db: Session, attempt_id: str) -> tuple[_Answering, tuple[str, str
         expires_at=row.expires_at,
         hides_results=not row.settings.get("show_results", True),
         answered=row.answered,
+        current=current,
     )
-    return attempt, (row.candidate_id, row.company_id)
 
 
-def _answerable(db: Session, actor: Actor, assessment_id: str, attempt_id: str) -> _Answering:
-    found = _answering(db, attempt_id)
-    _check_reach(actor, attempt_id, found[1] if found else None, write=True)
-    assert found is not None
-    if found[0].assessment_id != assessment_id:
-        raise not_found("Attempt", attempt_id)
-    return found[0]
+def _answerable(
+    db: Session, actor: Actor, assessment_id: str, body: SubmitAnswerRequest
+) -> _Answering:
+    attempt = _answering(db, body.attempt_id, body.question_id)
+    owner = (attempt.candidate_id, attempt.company_id) if attempt is not None else None
+    _check_reach(actor, body.attempt_id, owner, write=True)
+    assert attempt is not None
+    if attempt.assessment_id != assessment_id:
+        raise not_found("Attempt", attempt.id)
+    return attempt
 
 
 def _question(db: Session, version_id: str) -> QuestionBody:
@@ -470,7 +514,7 @@ def save_answer(
     `release` lets go of the database while a coding answer runs in the sandbox: the transaction
     is ended on entering it (the caller commits what it must keep), and a new one is open on
     leaving; the attempt and its answer are then read again."""
-    attempt = _answerable(db, actor, assessment_id, body.attempt_id)
+    attempt = _answerable(db, actor, assessment_id, body)
     return _save(db, attempt, settings=settings, runner=runner, body=body, release=release)
 
 
@@ -486,7 +530,7 @@ def submit_answer(
 ) -> AnswerResult:
     """`save_answer` in a transaction of its own, with `Idempotency-Key` semantics."""
     scope = f"answer:{body.attempt_id}"
-    attempt = _answerable(db, actor, assessment_id, body.attempt_id)
+    attempt = _answerable(db, actor, assessment_id, body)
     body_hash = ""
     if idempotency_key:
         body_hash = idempotency.request_hash(body.model_dump(mode="json"))
@@ -543,7 +587,8 @@ def _save(
     body: SubmitAnswerRequest,
     release: Release,
 ) -> AnswerResult:
-    """Checks first, writes last: nothing is written unless the answer is saved."""
+    """Checks first, writes last: a refused answer writes nothing (but an expired attempt's
+    completion)."""
     _refuse_closed(db, attempt, settings)
     version_id = attempt.question_versions.get(body.question_id)
     if version_id is None:
@@ -551,7 +596,7 @@ def _save(
     question = _question(db, str(version_id))
     answer = grading.normalised_answer(question, body.answer)
     language = grading.answer_language(question, body.language)
-    current = db.execute(_CURRENT, {"attempt": attempt.id, "question": body.question_id}).first()
+    current = attempt.current
     if (
         current is not None
         and current.answer == answer
@@ -559,23 +604,24 @@ def _save(
         and current.status != "grading_unavailable"
     ):
         graded = grading.stored(current.status, current.score, current.feedback, current.details)
-        return _answer_result(attempt, body.question_id, graded, current.max_score, current)
+        return _answer_result(
+            attempt, body.question_id, graded, current.max_score, current.revision, first=False
+        )
     if isinstance(question, MultipleChoiceQuestion | FreeTextQuestion):
         graded = _grade(question, answer, language, runner)
     else:
         # The sandbox may take a while: nothing of the database is held meanwhile.
         with release():
             graded = _grade(question, answer, language, runner)
-        found = _answering(db, attempt.id)
-        assert found is not None, "attempts are not deleted while they run"
-        attempt = found[0]
+        again = _answering(db, attempt.id, body.question_id)
+        assert again is not None, "attempts are not deleted while they run"
+        attempt, current = again, again.current
         _refuse_closed(db, attempt, settings)
-        current = db.execute(
-            _CURRENT, {"attempt": attempt.id, "question": body.question_id}
-        ).first()
-    _store_answer(db, attempt, body, str(version_id), question, answer, language, graded, current)
+    revision = _store_answer(db, attempt, body, str(version_id), question, answer, language, graded)
     max_score = question.points if current is None else current.max_score
-    return _answer_result(attempt, body.question_id, graded, max_score, current, saved=True)
+    return _answer_result(
+        attempt, body.question_id, graded, max_score, revision, first=current is None
+    )
 
 
 def _refuse_closed(db: Session, attempt: _Answering, settings: Settings) -> None:
@@ -624,8 +670,9 @@ def _store_answer(
     answer: str | list[str],
     language: str | None,
     graded: Graded,
-    current: Saved | None,
-) -> None:
+) -> int:
+    """Writes the answer as the next revision of the attempt's current one; its number."""
+    current = attempt.current
     now = _now()
     values = {
         "answer": answer,
@@ -677,6 +724,7 @@ def _store_answer(
     following = min(position + 1, len(attempt.question_ids) - 1)
     if following != attempt.current_question_index:
         db.execute(_MOVE_ON, {"attempt": attempt.id, "index": following})
+    return revision
 
 
 def _answer_result(
@@ -684,16 +732,14 @@ def _answer_result(
     question_id: str,
     graded: Graded,
     max_score: float,
-    current: Saved | None,
+    revision: int,
     *,
-    saved: bool = False,
+    first: bool,
 ) -> AnswerResult:
-    """What the candidate is told: `graded` (new, or `current`'s as stored), and their progress
-    (`saved` means a new revision of `current`, or the first answer when there is none)."""
+    """What the candidate is told of their answer (`first`: to a question not answered before)."""
     position = attempt.question_ids.index(question_id)
     following = attempt.question_ids[position + 1 :]
-    answered = attempt.answered + (current is None)
-    revision = (current.revision if current is not None else 0) + saved
+    answered = attempt.answered + first
     hide = attempt.hides_results
     return AnswerResult(
         question_id=question_id,

@@ -281,24 +281,25 @@ class _Applier:
                 self.record([(self._attempt_change(entry), entry.kind)])
 
     def record(self, outcomes: Sequence[tuple[EntryResult, str]]) -> None:
-        # A duplicate's ledger row was written by the push that applied it.
-        rows = [(r, kind) for r, kind in outcomes if r.status != "duplicate"]
-        if rows:
-            self.db.execute(
-                insert(cast(Table, SyncEntry.__table__)),
-                [
-                    {
-                        "device_id": self.device_id,
-                        "seq": r.seq,
-                        "kind": kind,
-                        "status": "rejected" if r.status == "rejected" else "applied",
-                        "error_code": r.error.code if r.error else None,
-                        "error_message": r.error.message[:500] if r.error else None,
-                    }
-                    for r, kind in rows
-                ],
-            )
         self.results.update({r.seq: r for r, _ in outcomes})
+        # A duplicate's ledger row was written by the push that applied it.
+        outcomes = [(r, kind) for r, kind in outcomes if r.status != "duplicate"]
+        if not outcomes:
+            return
+        self.db.execute(
+            insert(cast(Table, SyncEntry.__table__)),
+            [
+                {
+                    "device_id": self.device_id,
+                    "seq": r.seq,
+                    "kind": kind,
+                    "status": "rejected" if r.status == "rejected" else "applied",
+                    "error_code": r.error.code if r.error else None,
+                    "error_message": r.error.message[:500] if r.error else None,
+                }
+                for r, kind in outcomes
+            ],
+        )
 
     def _open_session(self, entry: SessionOpenEntry) -> EntryResult:
         existing = self.db.get(ProctorSession, entry.session_id)
