@@ -574,6 +574,7 @@ def _concurrent_answer() -> Conflict:
 
 @contextmanager
 def _ended(db: Session) -> Iterator[None]:
+    """submit_answer's `release`: its transaction has only read so far."""
     db.commit()
     yield
 
