@@ -8,11 +8,14 @@ completed with what was saved, on its next access or by `expire_overdue` (the pe
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import CursorResult, Table, and_, bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,24 +67,33 @@ def _now() -> datetime:
 
 
 def _attempt_for(db: Session, actor: Actor, attempt_id: str, *, write: bool) -> Attempt:
+    attempt = db.get(Attempt, attempt_id)
+    owner = (attempt.candidate_id, attempt.company_id) if attempt is not None else None
+    _check_reach(actor, attempt_id, owner, write=write)
+    assert attempt is not None
+    return attempt
+
+
+def _check_reach(
+    actor: Actor, attempt_id: str, owner: tuple[str, str] | None, *, write: bool
+) -> None:
     """The candidate's own attempt, or one of the staff's company; anything else is a 404.
+    `owner` is the attempt's (candidate ID, company ID), None when there is no such attempt.
 
     Only the candidate taking an attempt writes to it (answers, completion): staff who can see
     it get a 403, so a recruiter can never put words in a candidate's mouth."""
-    attempt = db.get(Attempt, attempt_id)
     if actor.kind == "candidate":
-        if attempt is None or attempt.candidate_id != actor.id:
+        if owner is None or owner[0] != actor.id:
             raise not_found("Attempt", attempt_id)
-        return attempt
+        return
     actor.require("assessments:read")
-    if attempt is None or not actor.can_access_company(attempt.company_id):
+    if owner is None or not actor.can_access_company(owner[1]):
         raise not_found("Attempt", attempt_id)
     if write:
         raise PermissionDenied(
             "Only the candidate taking this attempt can answer or complete it",
-            details={"attemptId": attempt.id},
+            details={"attemptId": attempt_id},
         )
-    return attempt
 
 
 def _in_assessment(attempt: Attempt, assessment_id: str) -> None:
@@ -97,7 +109,7 @@ def _hides_results(db: Session, actor: Actor, attempt: Attempt) -> bool:
     return assessment is not None and not assessment.settings.get("show_results", True)
 
 
-def _overdue(attempt: Attempt, settings: Settings, now: datetime) -> bool:
+def _overdue(attempt: Attempt | _Answering, settings: Settings, now: datetime) -> bool:
     grace = timedelta(seconds=settings.answer_grace_seconds)
     return attempt.status == "in_progress" and now > attempt.expires_at + grace
 
@@ -311,6 +323,200 @@ def get_attempt(db: Session, *, actor: Actor, settings: Settings, attempt_id: st
 
 # -- answering ---------------------------------------------------------------------------------
 
+ATTEMPTS = cast(Table, Attempt.__table__)
+ANSWERS = cast(Table, AttemptAnswer.__table__)
+ASSESSMENTS = cast(Table, Assessment.__table__)
+VERSIONS = cast(Table, QuestionVersion.__table__)
+# Built once, and plain rows rather than ORM objects: saving an answer is what candidates do most
+# (every answer they change, through the sync push), and building these costs more than running
+# them.
+_CURRENT = ANSWERS.alias("current_answer")
+_ANSWERING = (
+    select(
+        ATTEMPTS.c.id,
+        ATTEMPTS.c.assessment_id,
+        ATTEMPTS.c.candidate_id,
+        ATTEMPTS.c.company_id,
+        ATTEMPTS.c.status,
+        ATTEMPTS.c.question_ids,
+        ATTEMPTS.c.question_versions,
+        ATTEMPTS.c.current_question_index,
+        ATTEMPTS.c.expires_at,
+        ASSESSMENTS.c.settings,
+        select(func.count())
+        .where(ANSWERS.c.attempt_id == ATTEMPTS.c.id)
+        .scalar_subquery()
+        .label("answered"),
+        *(
+            _CURRENT.c[name].label(f"current_{name}")
+            for name in (
+                "id",
+                "answer",
+                "language",
+                "status",
+                "score",
+                "max_score",
+                "feedback",
+                "details",
+                "revision",
+            )
+        ),
+    )
+    .select_from(
+        ATTEMPTS.join(ASSESSMENTS).outerjoin(
+            _CURRENT,
+            and_(
+                _CURRENT.c.attempt_id == ATTEMPTS.c.id,
+                _CURRENT.c.question_id == bindparam("question"),
+            ),
+        )
+    )
+    .where(ATTEMPTS.c.id == bindparam("attempt"))
+)
+# Two first answers to one question at once: the second inserts nothing (CONCURRENT_ANSWER) and
+# the transaction, the sync push's included, goes on.
+_INSERT_ANSWER = {
+    name: dialect_insert(ANSWERS)
+    .on_conflict_do_nothing(index_elements=[ANSWERS.c.attempt_id, ANSWERS.c.question_id])
+    # Without it an INSERT's row count is not kept: psycopg's read -1.
+    .execution_options(preserve_rowcount=True)
+    for name, dialect_insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert))
+}
+# The columns to set come with the values; `was` is the revision read, so that of two concurrent
+# changes the second updates nothing (CONCURRENT_ANSWER) instead of both saving one revision.
+_UPDATE_ANSWER = update(ANSWERS).where(
+    ANSWERS.c.id == bindparam("answer_id"), ANSWERS.c.revision == bindparam("was")
+)
+_INSERT_REVISION = insert(cast(Table, AnswerRevision.__table__))
+_MOVE_ON = (
+    update(ATTEMPTS)
+    .where(ATTEMPTS.c.id == bindparam("attempt"))
+    .values(current_question_index=bindparam("index"))
+)
+_VERSION_CONTENT = select(VERSIONS.c.content).where(VERSIONS.c.id == bindparam("version"))
+# Parsed question versions by ID. A version never changes once an attempt may use it
+# (`server.questions.models`), so an entry never goes stale; the dict is emptied when full
+# rather than tracking recency: far fewer versions than this are in use at once.
+_QUESTIONS: dict[str, QuestionBody] = {}
+_QUESTIONS_KEPT = 4096
+
+
+@dataclass(frozen=True)
+class _Saved:
+    """The answer saved before to the question being answered."""
+
+    id: str
+    answer: Any
+    language: str | None
+    status: AnswerStatus
+    score: float | None
+    max_score: float
+    feedback: str | None
+    details: dict[str, Any]
+    revision: int
+
+
+@dataclass(frozen=True)
+class _Answering:
+    """An attempt as saving an answer to one of its questions reads it (`_ANSWERING`, one
+    query)."""
+
+    id: str
+    assessment_id: str
+    candidate_id: str
+    company_id: str
+    status: str
+    question_ids: list[str]
+    question_versions: dict[str, Any]
+    current_question_index: int
+    expires_at: datetime
+    # Only the candidate answers (staff get a 403), so the assessment's `showResults` decides.
+    hides_results: bool
+    # How many of its questions have an answer saved.
+    answered: int
+    current: _Saved | None
+
+
+def _answering(db: Session, attempt_id: str, question_id: str) -> _Answering | None:
+    row = db.execute(_ANSWERING, {"attempt": attempt_id, "question": question_id}).first()
+    if row is None:
+        return None
+    current = None
+    if row.current_id is not None:
+        current = _Saved(
+            id=row.current_id,
+            answer=row.current_answer,
+            language=row.current_language,
+            status=row.current_status,
+            score=row.current_score,
+            max_score=row.current_max_score,
+            feedback=row.current_feedback,
+            details=row.current_details,
+            revision=row.current_revision,
+        )
+    return _Answering(
+        id=row.id,
+        assessment_id=row.assessment_id,
+        candidate_id=row.candidate_id,
+        company_id=row.company_id,
+        status=row.status,
+        question_ids=row.question_ids,
+        question_versions=row.question_versions,
+        current_question_index=row.current_question_index,
+        expires_at=row.expires_at,
+        hides_results=not row.settings.get("show_results", True),
+        answered=row.answered,
+        current=current,
+    )
+
+
+def _answerable(
+    db: Session, actor: Actor, assessment_id: str, body: SubmitAnswerRequest
+) -> _Answering:
+    attempt = _answering(db, body.attempt_id, body.question_id)
+    owner = (attempt.candidate_id, attempt.company_id) if attempt is not None else None
+    _check_reach(actor, body.attempt_id, owner, write=True)
+    assert attempt is not None
+    if attempt.assessment_id != assessment_id:
+        raise not_found("Attempt", attempt.id)
+    return attempt
+
+
+def _question(db: Session, version_id: str) -> QuestionBody:
+    question = _QUESTIONS.get(version_id)
+    if question is None:
+        content = db.scalar(_VERSION_CONTENT, {"version": version_id})
+        assert content is not None, "an attempt's pinned versions are never deleted"
+        question = parse(content)
+        if len(_QUESTIONS) >= _QUESTIONS_KEPT:
+            _QUESTIONS.clear()
+        _QUESTIONS[version_id] = question
+    return question
+
+
+Release = Callable[[], AbstractContextManager[object]]
+
+
+def save_answer(
+    db: Session,
+    *,
+    actor: Actor,
+    settings: Settings,
+    runner: Callable[[], CodeRunner],
+    assessment_id: str,
+    body: SubmitAnswerRequest,
+    release: Release,
+) -> AnswerResult:
+    """Save and grade an answer in the caller's transaction, uncommitted (the sync push commits it
+    with its acknowledgement). A refusal has written nothing, except that an attempt found past
+    its time was completed (`ATTEMPT_EXPIRED`), which the caller should keep.
+
+    `release` lets go of the database while a coding answer runs in the sandbox: the transaction
+    is ended on entering it (the caller commits what it must keep), and a new one is open on
+    leaving; the attempt and its answer are then read again."""
+    attempt = _answerable(db, actor, assessment_id, body)
+    return _save(db, attempt, settings=settings, runner=runner, body=body, release=release)
+
 
 def submit_answer(
     db: Session,
@@ -322,54 +528,22 @@ def submit_answer(
     body: SubmitAnswerRequest,
     idempotency_key: str | None,
 ) -> AnswerResult:
+    """`save_answer` in a transaction of its own, with `Idempotency-Key` semantics."""
     scope = f"answer:{body.attempt_id}"
-    body_hash = idempotency.request_hash(body.model_dump(mode="json"))
-    attempt = _attempt_for(db, actor, body.attempt_id, write=True)
-    _in_assessment(attempt, assessment_id)
+    attempt = _answerable(db, actor, assessment_id, body)
+    body_hash = ""
     if idempotency_key:
+        body_hash = idempotency.request_hash(body.model_dump(mode="json"))
         stored = idempotency.replay(db, scope=scope, key=idempotency_key, body_hash=body_hash)
         if stored is not None:
             return AnswerResult.model_validate(stored)
-    _refuse_closed(db, attempt, settings)
-    if body.question_id not in attempt.question_versions:
-        raise not_found("Question", body.question_id)
-    version_id = str(attempt.question_versions[body.question_id])
-    version = db.get(QuestionVersion, version_id)
-    assert version is not None
-    question = parse(version.content)
-    answer = grading.normalised_answer(question, body.answer)
-    language = grading.answer_language(question, body.language)
-    current = db.scalar(
-        select(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == body.question_id
+    try:
+        result = _save(
+            db, attempt, settings=settings, runner=runner, body=body, release=lambda: _ended(db)
         )
-    )
-    unchanged = (
-        current is not None
-        and current.answer == answer
-        and current.language == language
-        and current.status != "grading_unavailable"
-    )
-    if unchanged:
-        assert current is not None
-        graded = grading.stored(
-            cast(AnswerStatus, current.status), current.score, current.feedback, current.details
-        )
-    else:
-        runs_code = not isinstance(question, MultipleChoiceQuestion | FreeTextQuestion)
-        if runs_code:
-            # The sandbox may take a while: end the read transaction first so that the database
-            # (SQLite's one connection) serves other requests meanwhile, then check again.
-            db.commit()
-        graded = _grade(question, answer, language, runner)
-        if runs_code:
-            db.refresh(attempt)
-            _refuse_closed(db, attempt, settings)
-        current = _store_answer(db, attempt, body, version_id, question, answer, language, graded)
-    assert current is not None
-    result = _answer_result(attempt, current, graded)
-    if _hides_results(db, actor, attempt):
-        result = result.model_copy(update={"score": None, "feedback": None, "tests": None})
+    except Gone:
+        db.commit()  # keeps the expired attempt's completion
+        raise
     if idempotency_key:
         idempotency.remember(
             db,
@@ -381,20 +555,77 @@ def submit_answer(
     try:
         db.commit()
     except IntegrityError as exc:
-        # A concurrent request with the same key (or a first answer to the same question) won.
+        # A concurrent request with the same key won.
         db.rollback()
         if idempotency_key:
             stored = idempotency.replay(db, scope=scope, key=idempotency_key, body_hash=body_hash)
             if stored is not None:
                 return AnswerResult.model_validate(stored)
-        raise Conflict(
-            "Another answer to this question was saved at the same moment; send it again",
-            code="CONCURRENT_ANSWER",
-        ) from exc
+        raise _concurrent_answer() from exc
     return result
 
 
-def _refuse_closed(db: Session, attempt: Attempt, settings: Settings) -> None:
+def _concurrent_answer() -> Conflict:
+    return Conflict(
+        "Another answer to this question was saved at the same moment; send it again",
+        code="CONCURRENT_ANSWER",
+    )
+
+
+@contextmanager
+def _ended(db: Session) -> Iterator[None]:
+    """submit_answer's `release`: its transaction has only read so far."""
+    db.commit()
+    yield
+
+
+def _save(
+    db: Session,
+    attempt: _Answering,
+    *,
+    settings: Settings,
+    runner: Callable[[], CodeRunner],
+    body: SubmitAnswerRequest,
+    release: Release,
+) -> AnswerResult:
+    """Checks first, writes last: a refused answer writes nothing (but an expired attempt's
+    completion)."""
+    _refuse_closed(db, attempt, settings)
+    version_id = attempt.question_versions.get(body.question_id)
+    if version_id is None:
+        raise not_found("Question", body.question_id)
+    question = _question(db, str(version_id))
+    answer = grading.normalised_answer(question, body.answer)
+    language = grading.answer_language(question, body.language)
+    current = attempt.current
+    if (
+        current is not None
+        and current.answer == answer
+        and current.language == language
+        and current.status != "grading_unavailable"
+    ):
+        graded = grading.stored(current.status, current.score, current.feedback, current.details)
+        return _answer_result(
+            attempt, body.question_id, graded, current.max_score, current.revision, first=False
+        )
+    if isinstance(question, MultipleChoiceQuestion | FreeTextQuestion):
+        graded = _grade(question, answer, language, runner)
+    else:
+        # The sandbox may take a while: nothing of the database is held meanwhile.
+        with release():
+            graded = _grade(question, answer, language, runner)
+        again = _answering(db, attempt.id, body.question_id)
+        assert again is not None, "attempts are not deleted while they run"
+        attempt, current = again, again.current
+        _refuse_closed(db, attempt, settings)
+    revision = _store_answer(db, attempt, body, str(version_id), question, answer, language, graded)
+    max_score = question.points if current is None else current.max_score
+    return _answer_result(
+        attempt, body.question_id, graded, max_score, revision, first=current is None
+    )
+
+
+def _refuse_closed(db: Session, attempt: _Answering, settings: Settings) -> None:
     if attempt.status == "completed":
         raise Conflict(
             "This attempt is completed; answers can no longer change",
@@ -403,8 +634,7 @@ def _refuse_closed(db: Session, attempt: Attempt, settings: Settings) -> None:
         )
     now = _now()
     if _overdue(attempt, settings, now):
-        _finish(db, attempt, now, reason="expired")
-        db.commit()
+        _finish(db, db.get_one(Attempt, attempt.id), now, reason="expired")
         raise Gone(
             "Time is up: this attempt expired and was completed with the answers saved before",
             code="ATTEMPT_EXPIRED",
@@ -434,80 +664,94 @@ def _grade(
 
 def _store_answer(
     db: Session,
-    attempt: Attempt,
+    attempt: _Answering,
     body: SubmitAnswerRequest,
     version_id: str,
     question: QuestionBody,
     answer: str | list[str],
     language: str | None,
     graded: Graded,
-) -> AttemptAnswer:
+) -> int:
+    """Writes the answer as the next revision of the attempt's current one; its number."""
+    current = attempt.current
     now = _now()
-    current = db.scalar(
-        select(AttemptAnswer).where(
-            AttemptAnswer.attempt_id == attempt.id, AttemptAnswer.question_id == body.question_id
-        )
-    )
+    values = {
+        "answer": answer,
+        "language": language,
+        "status": graded.status,
+        "score": graded.score,
+        "feedback": graded.feedback,
+        "details": graded.details,
+        "time_spent": body.time_spent,
+        "submitted_at": now,
+    }
     if current is None:
-        current = AttemptAnswer(
-            id=new_id("answer"),
-            attempt_id=attempt.id,
-            question_id=body.question_id,
-            question_version_id=version_id,
-            max_score=question.points,
-            revision=0,
+        revision = 1
+        statement = _INSERT_ANSWER[db.get_bind().dialect.name]
+        written = db.execute(
+            statement,
+            {
+                **values,
+                "id": new_id("answer"),
+                "attempt_id": attempt.id,
+                "question_id": body.question_id,
+                "question_version_id": version_id,
+                "max_score": question.points,
+                "revision": revision,
+            },
         )
-        db.add(current)
-    current.answer = answer
-    current.language = language
-    current.status = graded.status
-    current.score = graded.score
-    current.feedback = graded.feedback
-    current.details = graded.details
-    current.time_spent = body.time_spent
-    current.revision += 1
-    current.submitted_at = now
-    db.add(
-        AnswerRevision(
-            id=new_id("revision"),
-            attempt_id=attempt.id,
-            question_id=body.question_id,
-            revision=current.revision,
-            answer=answer,
-            language=language,
-            score=graded.score,
-            submitted_at=now,
+    else:
+        revision = current.revision + 1
+        written = db.execute(
+            _UPDATE_ANSWER,
+            {**values, "answer_id": current.id, "was": current.revision, "revision": revision},
         )
+    if cast(CursorResult[Any], written).rowcount != 1:
+        raise _concurrent_answer()
+    db.execute(
+        _INSERT_REVISION,
+        {
+            "id": new_id("revision"),
+            "attempt_id": attempt.id,
+            "question_id": body.question_id,
+            "revision": revision,
+            "answer": answer,
+            "language": language,
+            "score": graded.score,
+            "submitted_at": now,
+        },
     )
     position = attempt.question_ids.index(body.question_id)
-    attempt.current_question_index = min(position + 1, len(attempt.question_ids) - 1)
-    return current
+    following = min(position + 1, len(attempt.question_ids) - 1)
+    if following != attempt.current_question_index:
+        db.execute(_MOVE_ON, {"attempt": attempt.id, "index": following})
+    return revision
 
 
-def _answer_result(attempt: Attempt, current: AttemptAnswer, graded: Graded) -> AnswerResult:
-    position = attempt.question_ids.index(current.question_id)
+def _answer_result(
+    attempt: _Answering,
+    question_id: str,
+    graded: Graded,
+    max_score: float,
+    revision: int,
+    *,
+    first: bool,
+) -> AnswerResult:
+    """What the candidate is told of their answer (`first`: to a question not answered before)."""
+    position = attempt.question_ids.index(question_id)
     following = attempt.question_ids[position + 1 :]
-    answered = set(_answered(attempt)) | {current.question_id}
+    answered = attempt.answered + first
+    hide = attempt.hides_results
     return AnswerResult(
-        question_id=current.question_id,
-        status=current.status,
-        score=current.score,
-        max_score=current.max_score,
-        feedback=current.feedback,
-        tests=graded.tests,
-        revision=current.revision,
+        question_id=question_id,
+        status=graded.status,
+        score=None if hide else graded.score,
+        max_score=max_score,
+        feedback=None if hide else graded.feedback,
+        tests=None if hide else graded.tests,
+        revision=revision,
         next_question_id=following[0] if following else None,
-        progress_percentage=round(100 * len(answered) / len(attempt.question_ids)),
-    )
-
-
-def _answered(attempt: Attempt) -> list[str]:
-    session = Session.object_session(attempt)
-    assert session is not None
-    return list(
-        session.scalars(
-            select(AttemptAnswer.question_id).where(AttemptAnswer.attempt_id == attempt.id)
-        )
+        progress_percentage=round(100 * answered / len(attempt.question_ids)),
     )
 
 
@@ -518,6 +762,18 @@ def complete_attempt(
     db: Session, *, actor: Actor, settings: Settings, assessment_id: str, attempt_id: str
 ) -> CompletionOut:
     """Completing twice returns the first completion."""
+    attempt = finish_attempt(
+        db, actor=actor, settings=settings, assessment_id=assessment_id, attempt_id=attempt_id
+    )
+    db.commit()
+    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))
+
+
+def finish_attempt(
+    db: Session, *, actor: Actor, settings: Settings, assessment_id: str, attempt_id: str
+) -> Attempt:
+    """Complete the candidate's attempt in the caller's transaction, uncommitted (the sync push
+    commits it with its acknowledgement); an attempt completed already is left as it is."""
     attempt = _attempt_for(db, actor, attempt_id, write=True)
     _in_assessment(attempt, assessment_id)
     if attempt.status != "completed":
@@ -525,8 +781,7 @@ def complete_attempt(
         _finish(
             db, attempt, now, reason="expired" if _overdue(attempt, settings, now) else "submitted"
         )
-        db.commit()
-    return completion_out(db, attempt, hide=_hides_results(db, actor, attempt))
+    return attempt
 
 
 def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> None:
@@ -567,6 +822,9 @@ def _finish(db: Session, attempt: Attempt, now: datetime, *, reason: str) -> Non
             },
         ),
     )
+    # Saving an answer reads its attempt with a plain statement, which does not flush the
+    # session: a later answer in the same transaction (a sync push) must see it completed.
+    db.flush()
 
 
 def completion_out(db: Session, attempt: Attempt, *, hide: bool = False) -> CompletionOut:
@@ -632,9 +890,7 @@ def regrade_unavailable(db: Session, *, runner: Callable[[], CodeRunner], limit:
     )
     graded = 0
     for answer in waiting:
-        version = db.get(QuestionVersion, answer.question_version_id)
-        assert version is not None
-        question = parse(version.content)
+        question = _question(db, answer.question_version_id)
         assert isinstance(question, CodingQuestion) and answer.language is not None
         result = grading.grade_code(question, answer.answer, answer.language, runner())
         if result.status == "grading_unavailable":

@@ -7,11 +7,11 @@ that moves the watermark (the device row is locked for it).
 
 Events need no more: the event table's unique (session, seq) and `ON CONFLICT DO NOTHING` store
 each once, so an event the table already holds is a duplicate too. The other entries also get a
-ledger row in `sync_entries` (their outcome, with the refusal). Answers and completions go
-through the assessments service (`submit_answer`, `complete_attempt`), which commits on its own:
-each is called with the idempotency key `sync:<device>:<seq>`, stored in the answer's
-transaction, so an answer applied just before a crash, whose acknowledgement was lost, is
-replayed rather than applied twice.
+ledger row in `sync_entries` (their outcome, with the refusal). Answers and completions are
+applied by the assessments service (`save_answer`, `finish_attempt`) in the push's own
+transaction, so each commits with its ledger row and the acknowledgement, or not at all. A coding
+answer lets go of the transaction while the sandbox runs it: what was applied before it is
+acknowledged and committed first.
 
 An entry the server refuses (a session that is not the caller's, an answer to a finished
 attempt, a malformed entry) is acknowledged as rejected once, never retried forever.
@@ -20,7 +20,8 @@ attempt, a malformed entry) is acknowledged as rejected once, never retried fore
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -261,7 +262,7 @@ class _Applier:
         self.db, self.actor, self.context = db, actor, context
         self.device_id, self.blobs = device_id, blobs
         self.results: dict[int, EntryResult] = {}
-        # True once an answer or completion committed the transaction (and the device's lock).
+        # True once a coding answer committed the transaction (and let go of the device's lock).
         self.committed = False
 
     def apply(self, entries: Sequence[Entry]) -> None:
@@ -291,6 +292,9 @@ class _Applier:
                 self.record([(self._attempt_change(entry), entry.kind)])
 
     def record(self, outcomes: Sequence[tuple[EntryResult, str]]) -> None:
+        self.results.update({r.seq: r for r, _ in outcomes})
+        # A duplicate's ledger row was written by the push that applied it.
+        outcomes = [(r, kind) for r, kind in outcomes if r.status != "duplicate"]
         if not outcomes:
             return
         self.db.execute(
@@ -307,7 +311,6 @@ class _Applier:
                 for r, kind in outcomes
             ],
         )
-        self.results.update({r.seq: r for r, _ in outcomes})
 
     def _open_session(self, entry: SessionOpenEntry) -> EntryResult:
         existing = self.db.get(ProctorSession, entry.session_id)
@@ -367,14 +370,14 @@ class _Applier:
         return _applied(entry.seq)
 
     def _attempt_change(self, entry: AnswerEntry | CompleteEntry) -> EntryResult:
-        """Through the assessments service, which commits itself: commit ours first, so that a
-        refusal's rollback loses nothing but the refused change."""
-        self.db.commit()
-        self.committed = True
+        """In the push's transaction: the change, its ledger row and the device's acknowledgement
+        commit together, so a push that fails or whose answer is lost leaves it applied once or
+        not at all. A refusal has written nothing but what the service says to keep (an expired
+        attempt's completion), so nothing is rolled back."""
         settings = self.context.settings
         try:
             if isinstance(entry, CompleteEntry):
-                attempts.complete_attempt(
+                attempts.finish_attempt(
                     self.db,
                     actor=self.actor,
                     settings=settings,
@@ -382,22 +385,45 @@ class _Applier:
                     attempt_id=entry.attempt_id,
                 )
             else:
-                attempts.submit_answer(
+                attempts.save_answer(
                     self.db,
                     actor=self.actor,
                     settings=settings,
                     runner=lambda: code_runner(self.context),
                     assessment_id=entry.assessment_id,
                     body=_answer_request(entry),
-                    idempotency_key=f"sync:{self.device_id}:{entry.seq}",
+                    release=lambda: self._released(entry.seq),
                 )
+        except _AppliedMeanwhile:
+            return EntryResult(seq=entry.seq, status="duplicate")
         except AppError as error:
-            self.db.rollback()
             return _rejected(entry.seq, error)
         except ValidationError as error:
-            self.db.rollback()
             return _rejected(entry.seq, _validation_failed(error))
         return _applied(entry.seq)
+
+    @contextmanager
+    def _released(self, seq: int) -> Iterator[None]:
+        """Lets go of the database (the device's lock, SQLite's one connection) while a coding
+        answer runs in the sandbox. What this push applied so far is acknowledged in the commit
+        that ends its transaction, so that no retry applies it again; afterwards the device is
+        locked again, and the entry is dropped if another push applied it meanwhile."""
+        last_seq, acked = _lock_device(self.db, actor=self.actor, device_id=self.device_id)
+        last_seq, above = _acknowledge(last_seq, acked | set(self.results))
+        self.db.execute(
+            _ACKNOWLEDGE,
+            {"device": self.device_id, "seq": last_seq, "above": above, "at": datetime.now(UTC)},
+        )
+        self.db.commit()
+        self.committed = True
+        yield
+        last_seq, acked = _lock_device(self.db, actor=self.actor, device_id=self.device_id)
+        if seq <= last_seq or seq in acked:
+            raise _AppliedMeanwhile
+
+
+class _AppliedMeanwhile(Exception):
+    """A concurrent push applied this entry while its code ran in the sandbox."""
 
 
 def _answer_request(entry: AnswerEntry) -> SubmitAnswerRequest:

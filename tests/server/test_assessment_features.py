@@ -3,12 +3,14 @@ retakes, company usage and the demo seed."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
-from server.assessments.models import Attempt
+from server.assessments.models import AnswerRevision, Attempt
 from server.db import transaction
 from server.mail.models import MailMessage
 from server.sweep import sweep
@@ -116,6 +118,36 @@ def test_submit_answer_is_idempotent(client: TestClient, factory: Factory) -> No
         b.data(client.post(path, headers=john.headers, json={**body, "answer": "a"}))["revision"]
         == 2
     )
+
+
+def test_answers_sent_at_once_are_each_saved_once_or_refused(
+    client: TestClient, factory: Factory
+) -> None:
+    recruiter = factory.company().manager
+    mc = b.question(client, recruiter, b.MC_MULTI)
+    assessment_id, john, attempt_id = b.started_attempt(client, recruiter, [mc])
+    path = f"/api/assessments/{assessment_id}/submit-answer"
+    choices = [["tuple"], ["str"], ["list"], ["dict"], ["tuple", "str"], ["str", "list"]]
+
+    def send(answer: list[str]) -> Any:
+        body = {"attemptId": attempt_id, "questionId": mc, "answer": answer}
+        return client.post(path, headers=john.headers, json=body)
+
+    # On PostgreSQL they meet in the database; SQLite's one connection takes them in turn.
+    with ThreadPoolExecutor(len(choices)) as pool:
+        replies = list(pool.map(send, choices))
+    saved = [r.json()["data"] for r in replies if r.status_code == 200]
+    for refused in (r for r in replies if r.status_code != 200):
+        b.error(refused, 409, "CONCURRENT_ANSWER")
+    # each saved answer is a revision of its own, none saved twice
+    assert sorted(s["revision"] for s in saved) == list(range(1, len(saved) + 1))
+    with transaction(context_of(client).sessions) as db:
+        revisions = db.scalars(
+            select(AnswerRevision.revision).where(AnswerRevision.attempt_id == attempt_id)
+        ).all()
+    assert sorted(revisions) == list(range(1, len(saved) + 1))
+    (current,) = b.data(client.get(f"/api/attempts/{attempt_id}", headers=john.headers))["answers"]
+    assert current["revision"] == len(saved)
 
 
 def test_batch(client: TestClient, factory: Factory) -> None:

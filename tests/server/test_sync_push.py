@@ -9,7 +9,12 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import sqlalchemy
+
 from proctoring.events import EventChain, ProctorEvent, snapshot_descriptor
+from server.assessments.code_runner import EXTRAS_KEY, SandboxRunner, sandbox_engine
+from tests.server import builders as b
+from tests.server.test_coding_grading import JS_STDIN_RIGHT
 from tests.server.test_proctoring import open_session
 
 DEVICE = "device_0123456789abcdef"
@@ -347,3 +352,94 @@ def test_candidate_reaches_only_their_own_session(client, factory):
     events = entries(session_id, chain_events(session_id, 1))
     stolen = push(client, second, events, device="device_second_candidate").json()["data"]
     assert stolen["results"][0]["error"]["code"] == "RESOURCE_NOT_FOUND"
+
+
+def answer_entry(seq: int, assessment_id: str, attempt_id: str, question_id: str, answer: str):
+    return {
+        "seq": seq,
+        "kind": "answer",
+        "assessmentId": assessment_id,
+        "attemptId": attempt_id,
+        "questionId": question_id,
+        "answer": answer,
+        "savedAt": "2026-12-03T17:00:00Z",
+    }
+
+
+def saved_answers(client, candidate, attempt_id):
+    r = client.get(f"/api/attempts/{attempt_id}", headers=candidate.headers)
+    assert r.status_code == 200, r.text
+    return r.json()["data"]["answers"]
+
+
+def test_an_answer_whose_push_failed_or_whose_reply_was_lost_is_applied_once(client, factory):
+    candidate, attempt = candidate_attempt(client, factory.company())
+    assessment_id, attempt_id = attempt["assessmentId"], attempt["attemptId"]
+    (question,) = attempt["questions"]
+    batch = [answer_entry(1, assessment_id, attempt_id, question["id"], "a")]
+    engine = client.app.state.context.sessions.kw["bind"]
+    lost: list[bool] = []
+
+    def lose_the_commit(connection):
+        # The connection breaks at the push's commit: the answer was applied, then lost with it.
+        if not lost:
+            lost.append(True)
+            connection.invalidate()
+            raise ConnectionError("the database went away")
+
+    sqlalchemy.event.listen(engine, "commit", lose_the_commit)
+    try:
+        failed = push(client, candidate, batch)
+    finally:
+        sqlalchemy.event.remove(engine, "commit", lose_the_commit)
+    assert failed.status_code == 500 and lost
+    assert saved_answers(client, candidate, attempt_id) == []
+
+    retried = push(client, candidate, batch).json()["data"]
+    assert retried["results"] == [{"seq": 1, "status": "applied", "error": None}]
+    # applied, but its reply was lost: sent again, it is a duplicate
+    again = push(client, candidate, batch).json()["data"]
+    assert again["results"] == [{"seq": 1, "status": "duplicate", "error": None}]
+    (saved,) = saved_answers(client, candidate, attempt_id)
+    assert saved["answer"] == ["a"] and saved["revision"] == 1
+
+
+class RetriedWhileRunning(SandboxRunner):
+    """The real sandbox, except that the client's retry of the push arrives while the first
+    coding answer runs (its reply was slow, so the client sent the batch again)."""
+
+    def __init__(self, engine, retry):
+        super().__init__(engine)
+        self.retry, self.replies = retry, []
+
+    def run(self, **kwargs):
+        if self.retry is not None:
+            retry, self.retry = self.retry, None
+            self.replies.append(retry())
+        return super().run(**kwargs)
+
+
+def test_a_push_retried_while_its_coding_answer_runs_applies_everything_once(client, factory):
+    recruiter = factory.company().manager
+    mc, js = b.question(client, recruiter, b.MC_SINGLE), b.question(client, recruiter, b.JS_SUM)
+    assessment_id, candidate, attempt_id = b.started_attempt(client, recruiter, [mc, js])
+    batch = [
+        answer_entry(1, assessment_id, attempt_id, mc, "a"),
+        answer_entry(2, assessment_id, attempt_id, js, JS_STDIN_RIGHT),
+    ]
+    context = client.app.state.context
+    runner = RetriedWhileRunning(
+        sandbox_engine(context), lambda: push(client, candidate, batch).json()["data"]
+    )
+    context.extras[EXTRAS_KEY] = runner
+
+    first = push(client, candidate, batch).json()["data"]
+    (retry,) = runner.replies
+    # The retry found the choice acknowledged and applied the code; the first push then found
+    # its code applied by the retry.
+    assert [r["status"] for r in retry["results"]] == ["duplicate", "applied"]
+    assert [r["status"] for r in first["results"]] == ["applied", "duplicate"]
+    assert first["lastSeq"] == retry["lastSeq"] == 2
+    saved = {a["questionId"]: a for a in saved_answers(client, candidate, attempt_id)}
+    assert saved[mc]["revision"] == saved[js]["revision"] == 1
+    assert saved[js]["score"] == 30
