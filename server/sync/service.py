@@ -183,17 +183,7 @@ def push(
         if applier.committed:
             # An answer committed on the way, which let go of the device's lock: read it again.
             last_seq, acked = _lock_device(db, actor=actor, device_id=device_id)
-        last_seq, still_above = _acknowledge(last_seq, acked | set(results))
-        dialect = db.connection().dialect
-        _ACKNOWLEDGE.run(
-            db,
-            {
-                "device": device_id,
-                "seq": last_seq,
-                "above": bind_processor(DEVICES.c.acked_seqs, dialect)(still_above),
-                "at": bind_processor(DEVICES.c.last_push_at, dialect)(datetime.now(UTC)),
-            },
-        )
+        last_seq = _store_acknowledged(db, device_id, last_seq, acked | set(results))
         db.commit()
     except IntegrityError as exc:
         # A retried request raced its first attempt on another worker: the first one wins.
@@ -207,6 +197,22 @@ def push(
         results=[results[s] for s in sorted(results)],
         server_time=datetime.now(UTC),
     )
+
+
+def _store_acknowledged(db: Session, device_id: str, last_seq: int, acked: set[int]) -> int:
+    """Move the device's watermark over `acked` (in the caller's transaction); the new one."""
+    last_seq, still_above = _acknowledge(last_seq, acked)
+    dialect = db.connection().dialect
+    _ACKNOWLEDGE.run(
+        db,
+        {
+            "device": device_id,
+            "seq": last_seq,
+            "above": bind_processor(DEVICES.c.acked_seqs, dialect)(still_above),
+            "at": bind_processor(DEVICES.c.last_push_at, dialect)(datetime.now(UTC)),
+        },
+    )
+    return last_seq
 
 
 def _acknowledge(last_seq: int, acked: set[int]) -> tuple[int, list[int]]:
@@ -409,11 +415,7 @@ class _Applier:
         that ends its transaction, so that no retry applies it again; afterwards the device is
         locked again, and the entry is dropped if another push applied it meanwhile."""
         last_seq, acked = _lock_device(self.db, actor=self.actor, device_id=self.device_id)
-        last_seq, above = _acknowledge(last_seq, acked | set(self.results))
-        self.db.execute(
-            _ACKNOWLEDGE,
-            {"device": self.device_id, "seq": last_seq, "above": above, "at": datetime.now(UTC)},
-        )
+        _store_acknowledged(self.db, self.device_id, last_seq, acked | set(self.results))
         self.db.commit()
         self.committed = True
         yield
