@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,7 +19,13 @@ from server.bootstrap import ensure_admin
 from server.candidates.router import router as candidates_router
 from server.companies.router import router as companies_router
 from server.config import Settings
-from server.db import make_engine, make_sessionmaker, transaction, upgrade_database
+from server.db import (
+    connection_count,
+    make_engine,
+    make_sessionmaker,
+    transaction,
+    upgrade_database,
+)
 from server.deps import ServerContext, get_actor, limit_actor, limit_client_address
 from server.execution.router import router as execution_router
 from server.http import (
@@ -91,6 +98,10 @@ def create_context(settings: Settings, *, mail: MailSender | None = None) -> Ser
         passwords=Passwords(settings),
         mail=mail or MailboxSender(),
         rate_limiter=make_rate_limiter(settings.redis_url),
+        # A push whose coding answer runs in the sandbox lets go of its connection meanwhile.
+        push_executor=ThreadPoolExecutor(
+            connection_count(engine) + settings.execution_workers, thread_name_prefix="sync-push"
+        ),
     )
     if settings.admin_email and settings.admin_password:
         with transaction(context.sessions) as db:
@@ -102,6 +113,7 @@ def create_context(settings: Settings, *, mail: MailSender | None = None) -> Ser
 
 def close_context(context: ServerContext) -> None:
     close_code_runner(context)
+    context.push_executor.shutdown()
     bind = context.sessions.kw["bind"]
     assert isinstance(bind, Engine)
     bind.dispose()

@@ -13,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from sqlalchemy import JSON, Column, DateTime, Engine, MetaData, create_engine, event
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
-from sqlalchemy.pool import StaticPool
+from sqlalchemy.pool import QueuePool, StaticPool
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeDecorator
@@ -94,6 +94,12 @@ def _sqlite_engine(url: str) -> Engine:
         cursor.close()
 
     return engine
+
+
+def connection_count(engine: Engine) -> int:
+    """How many connections `engine` keeps open at once (SQLite's one writer: 1)."""
+    pool = engine.pool
+    return pool.size() if isinstance(pool, QueuePool) else 1
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

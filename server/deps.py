@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import weakref
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -62,6 +63,11 @@ class ServerContext:
     passwords: Passwords
     mail: MailSender
     rate_limiter: RateLimiter
+    # Sync pushes run here, on about as many threads as the database has connections (SQLite:
+    # one), plus the sandbox's workers. On the shared request pool, dozens of threads took a
+    # push each only to wait for the connection and fight over the GIL meanwhile: under 1,000
+    # candidates that made the tail.
+    push_executor: ThreadPoolExecutor
     extras: dict[str, object] = field(default_factory=dict)
     # company ID -> (plan, monotonic expiry): the plan decides the rate limit on every request.
     plans: dict[str, tuple[str, float]] = field(default_factory=dict)
