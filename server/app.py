@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI
-from sqlalchemy import Engine
 
 from server.admin.router import router as admin_router
 from server.assessments.code_runner import close_code_runner
@@ -115,9 +114,7 @@ def create_context(settings: Settings, *, mail: MailSender | None = None) -> Ser
 def close_context(context: ServerContext) -> None:
     close_code_runner(context)
     context.push_executor.shutdown()
-    bind = context.sessions.kw["bind"]
-    assert isinstance(bind, Engine)
-    bind.dispose()
+    context.engine.dispose()
 
 
 def create_app(settings: Settings | None = None, *, mail: MailSender | None = None) -> FastAPI:

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import bindparam, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.admin.models import SYSTEM_CONFIG_ID, SystemConfig
@@ -71,6 +71,13 @@ class ServerContext:
     extras: dict[str, object] = field(default_factory=dict)
     # company ID -> (plan, monotonic expiry): the plan decides the rate limit on every request.
     plans: dict[str, tuple[str, float]] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> Engine:
+        """The database engine behind `sessions`."""
+        bind = self.sessions.kw["bind"]
+        assert isinstance(bind, Engine)
+        return bind
 
     def plan_of(self, db: Session, company_id: str) -> str:
         cached = self.plans.get(company_id)

@@ -58,7 +58,7 @@ async def push(request: Request) -> Response:
     body = await request.body()
     context = context_of(request)
     decision: Decision | None = None
-    if context.sessions.kw["bind"].dialect.name == "sqlite":
+    if context.engine.dialect.name == "sqlite":
         # SQLite works in this process on its one connection: a hop to a thread adds nothing
         # but handing the GIL back and forth on each of its calls, which under 1,000
         # candidates cost the median push 100+ ms. A push that must run code goes to a thread.

@@ -377,7 +377,7 @@ def test_an_answer_whose_push_failed_or_whose_reply_was_lost_is_applied_once(cli
     assessment_id, attempt_id = attempt["assessmentId"], attempt["attemptId"]
     (question,) = attempt["questions"]
     batch = [answer_entry(1, assessment_id, attempt_id, question["id"], "a")]
-    engine = client.app.state.context.sessions.kw["bind"]
+    engine = client.app.state.context.engine
     lost: list[bool] = []
 
     def lose_the_commit(connection):
