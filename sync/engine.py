@@ -97,6 +97,9 @@ class SyncEngine:
         self._push_lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        # When the last cycle that pushed everything and read the server back began (monotonic).
+        self._synced = threading.Condition()
+        self._clean_cycle_began = float("-inf")
         self._thread: threading.Thread | None = None
         self._attempt_id: str | None = None
 
@@ -157,15 +160,18 @@ class SyncEngine:
         self._wake.set()
 
     def flush(self, timeout: float) -> bool:
-        """Wait until the outbox is empty (True) or `timeout` seconds pass (False)."""
-        deadline = time.monotonic() + timeout
+        """Wait until everything queued before this call is on the server and the attempt's state
+        has been read back after it (True), or `timeout` seconds pass (False).
+
+        An empty outbox alone is not enough: the caller then reads what the last push changed
+        (a submitted attempt's status), which the engine's heartbeat stores after the push.
+        """
+        if self._thread is None:
+            raise RuntimeError("start the sync engine before flushing it")
+        asked = time.monotonic()
         self.wake()
-        while time.monotonic() < deadline:
-            if self.journal.pending_count() == 0:
-                return True
-            self._wake.set()
-            time.sleep(0.02)
-        return self.journal.pending_count() == 0
+        with self._synced:
+            return self._synced.wait_for(lambda: self._clean_cycle_began >= asked, timeout)
 
     def _run(self) -> None:
         failures = 0
@@ -187,11 +193,15 @@ class SyncEngine:
 
     def sync_once(self) -> None:
         """Push every pending entry, then read the server's state. Raises on any failure."""
+        began = time.monotonic()
         with self._push_lock:
             while batch := self._next_batch():
                 self._set(status="syncing", pending=self.journal.pending_count())
                 self._push(batch)
             self._heartbeat()
+        with self._synced:
+            self._clean_cycle_began = max(self._clean_cycle_began, began)
+            self._synced.notify_all()
 
     def _next_batch(self) -> list[OutboxItem]:
         items = self.journal.pending(self.batch_size)
