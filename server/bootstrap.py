@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from server.audit import service as audit
@@ -26,5 +27,9 @@ def ensure_admin(db: Session, passwords: Passwords, *, email: str, password: str
     )
     db.add(user)
     audit.record(db, "ADMIN_CREATED", target_type="user", target_id=user.id, actor_email=email)
-    db.commit()
+    try:
+        db.commit()
+    except IntegrityError:  # another worker starting at the same moment made it first
+        db.rollback()
+        return False
     return True

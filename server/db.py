@@ -113,11 +113,27 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+# Held until the migrating transaction ends. SQLite's driver opens its transactions lazily, so
+# the exclusive one is begun by hand (the driver then commits it); PostgreSQL's DDL is
+# transactional, and an advisory lock (any fixed key) serialises the workers.
+_MIGRATION_LOCKS = {
+    "sqlite": "BEGIN EXCLUSIVE",
+    "postgresql": "SELECT pg_advisory_xact_lock(20261204)",
+}
+
+
 def upgrade_database(engine: Engine) -> None:
-    """Apply every Alembic migration not yet applied (called at start-up)."""
+    """Apply every Alembic migration not yet applied (called at start-up).
+
+    Several workers start at once: the first to take the database's lock migrates, the others
+    wait for its commit and find nothing left to do (unlocked, all but one crashed on the
+    `alembic_version` table the first had just created)."""
     config = AlembicConfig()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        lock = _MIGRATION_LOCKS.get(engine.dialect.name)
+        if lock is not None:
+            connection.exec_driver_sql(lock)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

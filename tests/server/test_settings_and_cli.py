@@ -7,13 +7,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import create_engine, make_url
 
 from server.config import DEVELOPMENT_SECRET, Settings
+from tests.server.conftest import POSTGRES_URL
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +105,59 @@ def test_serve_answers_over_real_http(tmp_path: Path, database_url: str) -> None
         process.terminate()
         output, _ = process.communicate(timeout=30)
     assert f"docs: http://127.0.0.1:{port}/docs" in output
+
+
+@pytest.fixture
+def fresh_database_url(tmp_path: Path) -> Iterator[str]:
+    """A database no migration has touched: a new SQLite file, or a new PostgreSQL database on
+    the server `TEST_DATABASE_URL` names."""
+    if not POSTGRES_URL:
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    name = f"ellaai_fresh_{os.getpid()}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def test_workers_starting_together_on_a_fresh_database_all_come_up(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    """Each worker migrates and makes the first admin at start: they must not trip on each
+    other (unserialised, all but one crashed on the table the first had just created)."""
+    workers = 3
+    env = _env(tmp_path, fresh_database_url)
+    env.update(ELLA_ADMIN_EMAIL="boot@example.com", ELLA_ADMIN_PASSWORD="a-long-password")
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "server", "serve", "--port", str(_free_port())),
+            *("--workers", str(workers)),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    output: list[str] = []
+    deadline = time.monotonic() + 60
+    try:
+        while output.count("Application startup complete.") < workers:
+            line = process.stdout.readline()
+            assert line and time.monotonic() < deadline, "\n".join(output)
+            output.append(line.removeprefix("INFO:").strip())
+            assert "Traceback (most recent call last):" not in output, "\n".join(output)
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    engine = create_engine(fresh_database_url)
+    with engine.connect() as conn:
+        admins = conn.exec_driver_sql("SELECT email FROM users WHERE role = 'admin'").all()
+    engine.dispose()
+    assert admins == [("boot@example.com",)]
