@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -143,6 +144,7 @@ def test_workers_starting_together_on_a_fresh_database_all_come_up(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        start_new_session=True,  # its own process group: the workers go down with it
     )
     assert process.stdout is not None
     output: list[str] = []
@@ -154,8 +156,12 @@ def test_workers_starting_together_on_a_fresh_database_all_come_up(
             output.append(line.removeprefix("INFO:").strip())
             assert "Traceback (most recent call last):" not in output, "\n".join(output)
     finally:
-        process.terminate()
-        process.communicate(timeout=30)
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
     engine = create_engine(fresh_database_url)
     with engine.connect() as conn:
         admins = conn.exec_driver_sql("SELECT email FROM users WHERE role = 'admin'").all()
