@@ -191,10 +191,11 @@ def push(
         last_seq = _store_acknowledged(db, device_id, last_seq, acked | set(results))
         db.commit()
     except IntegrityError as exc:
-        # A retried request raced its first attempt on another worker: the first one wins.
+        # A concurrent push (a retry racing its first attempt, or the candidate's other device
+        # sending the same events) stored some of these first: the retry finds them stored.
         db.rollback()
         raise ServiceUnavailable(
-            "Another push from this device is being applied; send it again", retry_after=1
+            "Another push is storing some of these entries; send it again", retry_after=1
         ) from exc
     return PushResult(
         device_id=device_id,

@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import base64
 import json
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 import sqlalchemy
 
 from proctoring.events import EventChain, ProctorEvent, snapshot_descriptor
 from server.assessments.code_runner import EXTRAS_KEY, SandboxRunner, sandbox_engine
+from server.deps import blob_store
+from server.proctoring import service as proctoring
+from server.schemas.sync import ChainedEvent
 from tests.server import builders as b
+from tests.server.conftest import POSTGRES_URL
 from tests.server.test_coding_grading import JS_STDIN_RIGHT
 from tests.server.test_proctoring import open_session
 
@@ -443,3 +450,51 @@ def test_a_push_retried_while_its_coding_answer_runs_applies_everything_once(cli
     saved = {a["questionId"]: a for a in saved_answers(client, candidate, attempt_id)}
     assert saved[mc]["revision"] == saved[js]["revision"] == 1
     assert saved[js]["score"] == 30
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="SQLite has one writer: pushes cannot race there")
+def test_two_devices_racing_with_the_same_events_store_each_once(client, factory):
+    """The loser of the race is told to send again (503, Retry-After), and its retry finds
+    the events stored: the candidate's second device, or a push replayed from a backup."""
+    company = factory.company()
+    caller = company.manager
+    session_id = open_session(client, caller, company)
+    events = chain_events(session_id, 20)
+    context = client.app.state.context
+    with context.sessions() as first:
+        # The first push's transaction has stored the events but not committed yet.
+        proctoring.ingest_chained(
+            first,
+            session_id=session_id,
+            events=[ChainedEvent.model_validate(e.to_dict()) for e in events],
+            blobs=blob_store(context),
+        )
+        with ThreadPoolExecutor(1) as pool:
+            batch = entries(session_id, events)
+            racing = pool.submit(push, client, caller, batch, "device_racer_1")
+            _wait_for_a_lock_wait(first)
+            first.commit()
+            lost = racing.result(timeout=30)
+    assert lost.status_code == 503, lost.text
+    assert lost.headers["retry-after"] == "1"
+    retried = push(client, caller, entries(session_id, events), "device_racer_1")
+    assert retried.status_code == 200, retried.text
+    assert {r["status"] for r in retried.json()["data"]["results"]} == {"duplicate"}
+    detail = session_detail(client, caller, session_id)
+    assert [e["seq"] for e in detail["events"]] == list(range(20))
+    assert detail["integrity"]["chainIntact"] is True
+
+
+def _wait_for_a_lock_wait(db) -> None:
+    """Until another backend waits for a lock this transaction holds."""
+    deadline = time.monotonic() + 30
+    blocked = sqlalchemy.text(
+        "SELECT count(*) FROM pg_stat_activity WHERE pg_backend_pid() = ANY(pg_blocking_pids(pid))"
+    )
+    while True:
+        # The activity view is read once per transaction unless its snapshot is cleared.
+        db.execute(sqlalchemy.text("SELECT pg_stat_clear_snapshot()"))
+        if db.execute(blocked).scalar():
+            return
+        assert time.monotonic() < deadline, "the racing push never reached the events"
+        time.sleep(0.05)
