@@ -79,11 +79,15 @@ def genesis_hash(session_id: str) -> str:
     return hashlib.sha256(f"{CHAIN_VERSION}:{session_id}".encode()).hexdigest()
 
 
+# Made once: `json.dumps` with options builds an encoder on every call (a fifth of the cost).
+_CANONICAL = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
+
+
 def canonical_json(value: Any) -> str:
     """Sorted keys, no spaces, UTF-8 kept, NaN refused: the bytes the hash is taken over."""
-    return json.dumps(
-        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
+    return _CANONICAL.encode(value)
 
 
 def format_timestamp(moment: datetime) -> str:

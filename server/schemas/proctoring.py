@@ -21,10 +21,13 @@ MAX_SEQ = 2**31 - 1
 MAX_EVENT_DATA = 16_384  # bytes of JSON: what an event says about itself, not a payload
 
 
+_COMPACT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # built once: hot path
+
+
 def _storable_data(data: dict[str, Any]) -> dict[str, Any]:
     """Event data is hashed and stored as JSON: finite numbers only, and small."""
     try:
-        size = len(json.dumps(data, allow_nan=False, separators=(",", ":")))
+        size = len(_COMPACT.encode(data))
     except ValueError as exc:
         raise ValueError("event data may hold only finite numbers (no NaN or Infinity)") from exc
     if size > MAX_EVENT_DATA:
