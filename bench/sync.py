@@ -43,12 +43,12 @@ from tests.sync.harness import ADMIN_EMAIL, PASSWORD, World, build_world, free_p
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql://postgres@localhost:5432/postgres")
 OFFLINE_EVENTS = 10_000
-INGEST_BATCHES = 400  # x 100 events
+INGEST_BATCHES = 1_000  # x 100 events: a few seconds of load, long enough to average noise
 INGEST_DEVICES = 8
 CANDIDATES = 1_000
 PUSH_INTERVAL = 2.0
 PUSHES_PER_CANDIDATE = 10  # 20 s of load
-PG_WORKERS = 2  # one a core
+PG_WORKERS = 4  # two a core: while one waits on a PostgreSQL round trip, another runs
 
 
 @contextmanager
