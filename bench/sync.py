@@ -23,7 +23,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -31,8 +33,6 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 from proctoring.events import EventChain
 from sync import EllaAI
@@ -74,22 +74,28 @@ def server_process(database_url: str | None, data_dir: Path, workers: int = 1) -
         ],
         cwd=ROOT,
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
-    url = f"http://127.0.0.1:{port}"
+    # Every worker up before the clock starts: one still importing and migrating takes a core.
+    started = threading.Semaphore(0)
+    log: deque[str] = deque(maxlen=40)
+
+    def read_log() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            log.append(line)
+            if "Application startup complete." in line:
+                started.release()
+
+    threading.Thread(target=read_log, daemon=True).start()
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the benchmark server did not start")
-            time.sleep(0.1)
-        yield url
+        for _ in range(workers):
+            if not started.acquire(timeout=max(deadline - time.monotonic(), 0)):
+                raise RuntimeError(f"the benchmark server did not start:\n{''.join(log)}")
+        yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()
         try:
