@@ -9,6 +9,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from proctoring.events import EventChain, snapshot_descriptor
@@ -178,6 +179,8 @@ def test_tampered_journal_is_detected_by_the_server(world, live_server, tmp_path
     )
     journal.db.execute("DELETE FROM events WHERE seq = 6 AND session_id = ?", [session_id])
     journal.db.conn.commit()
+    with pytest.raises(RuntimeError, match="start the sync engine"):
+        engine.flush(1)  # nothing would ever push: waiting would only time out
     engine.sync_once()
     detail = client.proctor.get_session(session_id)
     kinds = {(b["seq"], b["kind"]) for b in detail["integrity"]["breaks"]}
