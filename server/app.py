@@ -45,6 +45,9 @@ from server.sync.router import PushDispatch
 from server.sync.router import push_router as sync_push_router
 from server.sync.router import router as sync_router
 
+# The garbage collector's first generation (default 700): see `create_app`'s lifespan.
+YOUNG_OBJECTS_BEFORE_COLLECTION = 20_000
+
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorEnvelope, "description": description}
     for status, description in [
@@ -128,6 +131,11 @@ def create_app(settings: Settings | None = None, *, mail: MailSender | None = No
         # 110-180 ms that queued a few hundred pushes under 1,000 candidates; now 20-45 ms).
         gc.collect()
         gc.freeze()
+        # A push of 100 events holds a few thousand objects alive at once: with the default
+        # 700 young objects, nearly every push started a collection that scanned objects all
+        # still in use (3.4% of a push's instructions on PostgreSQL, measured by callgrind).
+        # With room for a request's objects, they die by reference count before a collection.
+        gc.set_threshold(YOUNG_OBJECTS_BEFORE_COLLECTION)
         yield
         close_context(app.state.context)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
@@ -24,14 +25,20 @@ MAX_EVENT_DATA = 16_384  # bytes of JSON: what an event says about itself, not a
 _COMPACT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # built once: hot path
 
 
-def _storable_data(data: dict[str, Any]) -> dict[str, Any]:
-    """Event data is hashed and stored as JSON: finite numbers only, and small."""
+def event_data_json(data: Mapping[str, Any]) -> str:
+    """`data` as the JSON it is stored as. Event data is hashed and stored as JSON: finite
+    numbers only, and small; a ValueError saying which rule it breaks."""
     try:
-        size = len(_COMPACT.encode(data))
+        encoded = _COMPACT.encode(data)
     except ValueError as exc:
         raise ValueError("event data may hold only finite numbers (no NaN or Infinity)") from exc
-    if size > MAX_EVENT_DATA:
-        raise ValueError(f"event data is {size} bytes of JSON; at most {MAX_EVENT_DATA}")
+    if len(encoded) > MAX_EVENT_DATA:  # ASCII (non-ASCII is escaped): characters are bytes
+        raise ValueError(f"event data is {len(encoded)} bytes of JSON; at most {MAX_EVENT_DATA}")
+    return encoded
+
+
+def _storable_data(data: dict[str, Any]) -> dict[str, Any]:
+    event_data_json(data)
     return data
 
 

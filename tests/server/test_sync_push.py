@@ -253,6 +253,35 @@ def test_a_bad_snapshot_is_rejected_alone(client, factory):
     assert len([e for e in detail["events"] if e["snapshotUrl"]]) == 3
 
 
+def test_an_event_whose_time_or_data_cannot_be_stored_is_rejected_alone(client, factory):
+    """A timestamp without an offset, out of range or not a time, and data with NaN or over the
+    size cap: each entry is refused naming its field; the others in the push are stored."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    batch = entries(session_id, chain_events(session_id, 8))
+    batch[1]["event"]["timestamp"] = "2026-12-04T10:00:00"
+    batch[2]["event"]["timestamp"] = "3500-01-01T00:00:00Z"
+    batch[3]["event"]["timestamp"] = "yesterday"
+    batch[5]["event"]["data"] = {"ratio": float("nan")}
+    batch[6]["event"]["data"] = {"text": "x" * 20_000}
+    data = push(client, company.manager, batch).json()["data"]
+    refusals = {
+        x["seq"] - 1: (x["error"]["details"]["field"], x["error"]["details"]["message"])
+        for x in data["results"]
+        if x["status"] == "rejected"
+    }
+    assert refusals == {
+        1: ("event.timestamp", "timestamp needs a UTC offset or Z"),
+        2: ("event.timestamp", "timestamp must lie between the years 2000 and 2999"),
+        3: ("event.timestamp", "Invalid isoformat string: 'yesterday'"),
+        5: ("event.data", "event data may hold only finite numbers (no NaN or Infinity)"),
+        6: ("event.data", "event data is 20011 bytes of JSON; at most 16384"),
+    }
+    assert data["lastSeq"] == 8
+    detail = session_detail(client, company.manager, session_id)
+    assert [e["seq"] for e in detail["events"]] == [0, 4, 7]
+
+
 def candidate_attempt(client, company):
     """A candidate signed in with their invitation, with a started attempt."""
     from tests.server import builders as b
