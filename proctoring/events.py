@@ -40,6 +40,7 @@ from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from json.encoder import encode_basestring
 from typing import Any, Literal, cast
 
 Severity = Literal["info", "low", "medium", "high"]
@@ -90,6 +91,18 @@ def canonical_json(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
+def _json_scalar(value: Any) -> str:
+    """`canonical_json(value)`, without the encoder's set-up for the usual kinds of value."""
+    kind = type(value)
+    if kind is str:
+        return encode_basestring(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return canonical_json(value)
+
+
 def format_timestamp(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and a ``Z``: ``2026-12-03T17:00:05.250Z``."""
     utc = moment.astimezone(UTC)
@@ -133,8 +146,19 @@ class ProctorEvent:
             "prevHash": self.prev_hash,
         }
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256(canonical_json(self.hashed_fields()).encode()).hexdigest()
+    def compute_hash(self, data_json: str | None = None) -> str:
+        """sha256 of `canonical_json(self.hashed_fields())`, written out field by field in its
+        sorted key order: the same bytes without a dict and a sort per event (the server hashes
+        every event it receives). `data_json`: `canonical_json` of the data, if already made."""
+        if data_json is None:
+            data_json = canonical_json(dict(self.data))
+        hashed = (
+            f'{{"data":{data_json},"offset":{_json_scalar(self.offset)},'
+            f'"prevHash":{_json_scalar(self.prev_hash)},"seq":{_json_scalar(self.seq)},'
+            f'"severity":{_json_scalar(self.severity)},'
+            f'"timestamp":{_json_scalar(self.timestamp)},"type":{_json_scalar(self.type)}}}'
+        )
+        return hashlib.sha256(hashed.encode()).hexdigest()
 
     def to_dict(self, *, include_snapshot: bool = False) -> dict[str, Any]:
         """The wire form; ``snapshotJpeg`` (base64) only when asked and present."""

@@ -420,9 +420,12 @@ def ingest_chained(
         return Ingested(set(), refused)
     window = sorted([*stored.values(), *(a.event for a in arriving.values())], key=lambda e: e.seq)
     # Stored events were verified when they arrived: linked by their stored hashes, not re-hashed.
+    # Arriving ones are hashed here over the data's JSON made for the column; one that does not
+    # match is hashed again by `verify_chain`, which reports it altered.
+    hashed = {s for s, a in arriving.items() if a.event.compute_hash(a.data_json) == a.event.hash}
     breaks = [
         _Break(b.seq, b.kind, b.detail)
-        for b in verify_chain(window, session_id=session_id, verified=stored.keys())
+        for b in verify_chain(window, session_id=session_id, verified=stored.keys() | hashed)
         if b.kind != "gap" and (b.seq in arriving or b.seq - 1 in arriving)
     ]
     event_insert = _client_event_insert(dialect)
@@ -518,21 +521,23 @@ def _insert_client_events(db: Session, how: _EventInsert, rows: list[tuple[Any, 
 
 
 # The columns a chained event fills, with each one's PostgreSQL type for the binary `COPY`.
-# `data` goes as the JSON text the size check made: the binary form of `json` is its text.
+# `data` goes as the JSON text the size check made: the binary form of `json` is its text. The
+# times go as `timestamptz`, whose binary form (microseconds since 2000 in UTC) is that of the
+# naive UTC time the columns keep (`UTCDateTime`): aware times go as they are.
 _CLIENT_EVENT_COLUMNS = (
     ("id", "varchar"),
     ("session_id", "varchar"),
     ("seq", "int4"),
     ("type", "varchar"),
     ("severity", "varchar"),
-    ("occurred_at", "timestamp"),
+    ("occurred_at", "timestamptz"),
     ("offset", "float8"),
     ("data", "text"),
     ("prev_hash", "varchar"),
     ("hash", "varchar"),
     ("source", "varchar"),
     ("snapshot_key", "varchar"),
-    ("received_at", "timestamp"),
+    ("received_at", "timestamptz"),
 )
 
 
@@ -540,8 +545,8 @@ _CLIENT_EVENT_COLUMNS = (
 class _EventInsert:
     """How `_insert_client_events` writes rows of `_CLIENT_EVENT_COLUMNS`: binary `COPY` on
     PostgreSQL, else `INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` in the driver's
-    parameter style; and the times' bind processor, so that rows are stored exactly as an ORM
-    or Core insert stores them."""
+    parameter style; and what a time becomes in a row, so that rows are stored exactly as an
+    ORM or Core insert stores them."""
 
     copy_sql: str | None
     copy_types: list[str]
@@ -560,18 +565,25 @@ def _client_event_insert(dialect: Dialect) -> _EventInsert:
     preparer = dialect.identifier_preparer
     table = preparer.format_table(EVENTS_TABLE)
     columns = ", ".join(preparer.format_column(EVENTS_TABLE.c[c]) for c, _ in _CLIENT_EVENT_COLUMNS)
-    made = _EventInsert(
-        f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
-        if dialect.name == "postgresql"
-        else None,
-        [pg_type for _, pg_type in _CLIENT_EVENT_COLUMNS],
+    insert_sql = (
         f"INSERT INTO {table} ({columns}) "
         f"VALUES ({', '.join([marker] * len(_CLIENT_EVENT_COLUMNS))}) "
-        "ON CONFLICT (session_id, seq) DO NOTHING",
-        bind_processor(EVENTS_TABLE.c.occurred_at, dialect),
+        "ON CONFLICT (session_id, seq) DO NOTHING"
     )
+    if dialect.name == "postgresql":
+        copy_sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT BINARY)"
+        copy_types = [pg_type for _, pg_type in _CLIENT_EVENT_COLUMNS]
+        made = _EventInsert(copy_sql, copy_types, insert_sql, _as_copied)
+    else:
+        stored_time = bind_processor(EVENTS_TABLE.c.occurred_at, dialect)
+        made = _EventInsert(None, [], insert_sql, stored_time)
     _EVENT_INSERTS[dialect.name] = made
     return made
+
+
+def _as_copied(moment: datetime) -> datetime:
+    """An aware time, as the binary `COPY` takes it (`_CLIENT_EVENT_COLUMNS`)."""
+    return moment
 
 
 def _stored_event(row: tuple[Any, ...], dialect: Dialect) -> ProctorEvent:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AliasChoices, Field
 
+from proctoring.events import canonical_json
 from server.schemas.common import Moment, OutModel, WireModel
 
 # What the spec's examples use ("warning", "high") and what the event model emits ("info".."high").
@@ -22,18 +22,16 @@ MAX_SEQ = 2**31 - 1
 MAX_EVENT_DATA = 16_384  # bytes of JSON: what an event says about itself, not a payload
 
 
-_COMPACT = json.JSONEncoder(separators=(",", ":"), allow_nan=False)  # built once: hot path
-
-
 def event_data_json(data: Mapping[str, Any]) -> str:
-    """`data` as the JSON it is stored as. Event data is hashed and stored as JSON: finite
-    numbers only, and small; a ValueError saying which rule it breaks."""
+    """`data` as the JSON it is hashed over and stored as (`canonical_json`). Event data must
+    be finite numbers only, and small; a ValueError saying which rule it breaks."""
     try:
-        encoded = _COMPACT.encode(data)
+        encoded = canonical_json(data)
     except ValueError as exc:
         raise ValueError("event data may hold only finite numbers (no NaN or Infinity)") from exc
-    if len(encoded) > MAX_EVENT_DATA:  # ASCII (non-ASCII is escaped): characters are bytes
-        raise ValueError(f"event data is {len(encoded)} bytes of JSON; at most {MAX_EVENT_DATA}")
+    size = len(encoded) if encoded.isascii() else len(encoded.encode())
+    if size > MAX_EVENT_DATA:
+        raise ValueError(f"event data is {size} bytes of JSON; at most {MAX_EVENT_DATA}")
     return encoded
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -8,6 +9,7 @@ import pytest
 
 from proctoring.events import (
     EventChain,
+    EventType,
     ProctorEvent,
     canonical_json,
     episodes,
@@ -58,6 +60,39 @@ def test_canonical_json_is_sorted_and_compact():
     assert canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'
     with pytest.raises(ValueError):
         canonical_json({"x": float("nan")})
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {},
+        {
+            "type": 'façade "quoted"\n\t\u0001',
+            "severity": "high",
+            "timestamp": "2026-12-03T17:00:05+05:30",
+        },
+        {"offset": 1e16, "seq": 2**40},
+        {"offset": 1e-7, "seq": 0},
+        {"offset": -0.0},
+        {"offset": 3},  # an int, as a hand-made event may carry
+        {"offset": True},
+        {"type": EventType.PASTE},  # a str subclass
+        {"data": {"z": {"b": [1, 2.5, None, False], "a": "ünïcödé ✓ 𝔘"}, "A": -7, "": ""}},
+        {"prev_hash": "é" * 64},
+    ],
+)
+def test_hash_is_sha256_of_the_canonical_json_of_the_hashed_fields(fields):
+    """`compute_hash` writes the canonical JSON out field by field: byte for byte the
+    definition's, for every kind of value a field can hold."""
+    event = replace(chain_of(2)[1], **fields)
+    definition = hashlib.sha256(canonical_json(event.hashed_fields()).encode()).hexdigest()
+    assert event.compute_hash() == definition
+    assert event.compute_hash(canonical_json(dict(event.data))) == definition
+
+
+def test_a_hash_over_nan_is_refused_like_the_canonical_json():
+    with pytest.raises(ValueError):
+        replace(chain_of(1)[0], offset=float("nan")).compute_hash()
 
 
 def test_removed_event_is_a_gap():

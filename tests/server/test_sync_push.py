@@ -6,15 +6,16 @@ from __future__ import annotations
 import base64
 import json
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 import sqlalchemy
 
-from proctoring.events import EventChain, ProctorEvent, snapshot_descriptor
+from proctoring.events import EventChain, ProctorEvent, parse_timestamp, snapshot_descriptor
 from server.assessments.code_runner import EXTRAS_KEY, SandboxRunner, sandbox_engine
 from server.deps import blob_store
 from server.proctoring import service as proctoring
@@ -87,14 +88,15 @@ def test_replayed_late_and_reordered_batches_store_each_event_once(client, facto
     assert state["lastSeq"] == 30
 
 
-def rewritten_timestamps(events: list[ProctorEvent]) -> list[ProctorEvent]:
-    """The same chain as a client writing `+00:00` and microseconds would make it: valid, but
-    not in the form the server stores its timestamps back in."""
+def rewritten_timestamps(
+    events: list[ProctorEvent], rewrite: Callable[[str], str]
+) -> list[ProctorEvent]:
+    """The same chain with each timestamp written as `rewrite` writes it, hashed again."""
     rewritten: list[ProctorEvent] = []
     for event in events:
         unhashed = replace(
             event,
-            timestamp=event.timestamp.replace("Z", "000+00:00"),
+            timestamp=rewrite(event.timestamp),
             prev_hash=rewritten[-1].hash if rewritten else event.prev_hash,
         )
         rewritten.append(replace(unhashed, hash=unhashed.compute_hash()))
@@ -102,14 +104,35 @@ def rewritten_timestamps(events: list[ProctorEvent]) -> list[ProctorEvent]:
 
 
 def test_late_batch_links_to_stored_events_written_in_another_timestamp_form(client, factory):
+    """A client writing `+00:00` and microseconds: valid, but not in the form the server stores
+    its timestamps back in."""
     company = factory.company()
     caller = company.manager
     session_id = open_session(client, caller, company)
-    batch = entries(session_id, rewritten_timestamps(chain_events(session_id, 10)))
+    events = rewritten_timestamps(
+        chain_events(session_id, 10), lambda stamp: stamp.replace("Z", "000+00:00")
+    )
+    batch = entries(session_id, events)
     assert push(client, caller, batch[5:]).status_code == 200
     assert push(client, caller, batch[:5]).json()["data"]["lastSeq"] == 10
     detail = session_detail(client, caller, session_id)
     assert detail["integrity"] == {"chainIntact": True, "lastSeq": 9, "breaks": []}
+
+
+def test_an_event_time_is_stored_as_the_moment_it_names_in_any_offset(client, factory):
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    events = chain_events(session_id, 3)
+    india = timezone(timedelta(hours=5, minutes=30))
+    in_india = rewritten_timestamps(
+        events, lambda stamp: parse_timestamp(stamp).astimezone(india).isoformat()
+    )
+    assert in_india[0].timestamp.endswith("+05:30")
+    assert push(client, company.manager, entries(session_id, in_india)).status_code == 200
+    stored = session_detail(client, company.manager, session_id)["events"]
+    assert [datetime.fromisoformat(e["timestamp"]) for e in stored] == [
+        parse_timestamp(e.timestamp) for e in events
+    ]
 
 
 def test_edited_event_is_detected_as_tamper(client, factory):
