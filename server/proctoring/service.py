@@ -34,7 +34,7 @@ from server.assessments.models import Assessment, Attempt
 from server.audit import service as audit
 from server.candidates.models import Candidate
 from server.config import Settings
-from server.db import DriverStatement, bind_processor, result_processor
+from server.db import DriverStatement, result_processor
 from server.deps import Actor
 from server.errors import (
     AppError,
@@ -545,8 +545,8 @@ _CLIENT_EVENT_COLUMNS = (
 class _EventInsert:
     """How `_insert_client_events` writes rows of `_CLIENT_EVENT_COLUMNS`: binary `COPY` on
     PostgreSQL, else `INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` in the driver's
-    parameter style; and what a time becomes in a row, so that rows are stored exactly as an
-    ORM or Core insert stores them."""
+    parameter style (the SQL of both, which the app runs on); and what a time becomes in a row,
+    so that rows are stored exactly as an ORM or Core insert stores them."""
 
     copy_sql: str | None
     copy_types: list[str]
@@ -575,8 +575,7 @@ def _client_event_insert(dialect: Dialect) -> _EventInsert:
         copy_types = [pg_type for _, pg_type in _CLIENT_EVENT_COLUMNS]
         made = _EventInsert(copy_sql, copy_types, insert_sql, _as_copied)
     else:
-        stored_time = bind_processor(EVENTS_TABLE.c.occurred_at, dialect)
-        made = _EventInsert(None, [], insert_sql, stored_time)
+        made = _EventInsert(None, [], insert_sql, _as_sqlite_text)
     _EVENT_INSERTS[dialect.name] = made
     return made
 
@@ -584,6 +583,13 @@ def _client_event_insert(dialect: Dialect) -> _EventInsert:
 def _as_copied(moment: datetime) -> datetime:
     """An aware time, as the binary `COPY` takes it (`_CLIENT_EVENT_COLUMNS`)."""
     return moment
+
+
+def _as_sqlite_text(moment: datetime) -> str:
+    """An aware time as SQLAlchemy's SQLite `DATETIME` stores the naive UTC time that
+    `UTCDateTime` binds (`2026-12-03 17:00:05.250000`): the same text in half its time, which
+    counts at two times an event."""
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _stored_event(row: tuple[Any, ...], dialect: Dialect) -> ProctorEvent:

@@ -19,6 +19,7 @@ from proctoring.events import EventChain, ProctorEvent, parse_timestamp, snapsho
 from server.assessments.code_runner import EXTRAS_KEY, SandboxRunner, sandbox_engine
 from server.deps import blob_store
 from server.proctoring import service as proctoring
+from server.proctoring.models import ProctorEventRecord
 from server.schemas.sync import ChainedEvent
 from tests.server import builders as b
 from tests.server.conftest import POSTGRES_URL
@@ -133,6 +134,36 @@ def test_an_event_time_is_stored_as_the_moment_it_names_in_any_offset(client, fa
     assert [datetime.fromisoformat(e["timestamp"]) for e in stored] == [
         parse_timestamp(e.timestamp) for e in events
     ]
+
+
+def test_ingested_times_compare_in_sql_with_the_times_the_orm_binds(client, factory):
+    """Ingest writes its rows by hand: each time must be stored in the form the ORM's queries
+    compare with (on SQLite, text), whatever its offset or fraction."""
+    company = factory.company()
+    session_id = open_session(client, company.manager, company)
+    ahead = timezone(timedelta(hours=5, minutes=30))
+    stamps = iter(
+        [
+            "2026-12-03T17:00:05.250Z",
+            "2026-12-03T17:00:06Z",
+            "2026-12-03T23:00:07.000001+05:30",
+            "2026-11-30T23:59:59.999999-08:00",
+        ]
+    )
+    events = rewritten_timestamps(chain_events(session_id, 4), lambda _: next(stamps))
+    assert push(client, company.manager, entries(session_id, events)).status_code == 200
+    moments = [parse_timestamp(e.timestamp).astimezone(ahead) for e in events]
+    with client.app.state.context.sessions() as db:
+        matched = [
+            db.scalar(
+                sqlalchemy.select(ProctorEventRecord.seq).where(
+                    ProctorEventRecord.session_id == session_id,
+                    ProctorEventRecord.occurred_at == moment,
+                )
+            )
+            for moment in moments
+        ]
+    assert matched == [0, 1, 2, 3]
 
 
 def test_edited_event_is_detected_as_tamper(client, factory):
