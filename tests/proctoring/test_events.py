@@ -60,6 +60,30 @@ def test_canonical_json_is_sorted_and_compact():
     assert canonical_json({"b": 1, "a": [1.5, "é"]}) == '{"a":[1.5,"é"],"b":1}'
     with pytest.raises(ValueError):
         canonical_json({"x": float("nan")})
+    with pytest.raises(TypeError, match="bytes is not JSON serializable"):
+        canonical_json({"x": b"raw"})
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {},
+        [],
+        'façade "quoted"\n\t\u0001 ✓ 𝔘',
+        {"z": {"b": [1, 2.5, None, False, True], "a": "ünïcödé"}, "A": -7, "": ""},
+        {"big": 2**70, "small": 1e-7, "huge": 1e16, "negative zero": -0.0, "inf-ish": 1.7e308},
+        {"type": EventType.PASTE, "tuple": (1, "two"), "nested": [[[{}]]]},
+        3.25,
+        None,
+    ],
+)
+def test_canonical_json_is_what_json_dumps_makes_with_the_canonical_options(value):
+    """The hash's bytes are defined by the standard library's encoder: clients in any language
+    reproduce them from this definition."""
+    definition = json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    assert canonical_json(value) == definition
 
 
 @pytest.mark.parametrize(
