@@ -544,9 +544,9 @@ _CLIENT_EVENT_COLUMNS = (
 @dataclass(frozen=True)
 class _EventInsert:
     """How `_insert_client_events` writes rows of `_CLIENT_EVENT_COLUMNS`: binary `COPY` on
-    PostgreSQL, else `INSERT ... ON CONFLICT (session_id, seq) DO NOTHING` in the driver's
-    parameter style (the SQL of both, which the app runs on); and what a time becomes in a row,
-    so that rows are stored exactly as an ORM or Core insert stores them."""
+    PostgreSQL, on SQLite (the app's other database) `INSERT ... ON CONFLICT (session_id, seq)
+    DO NOTHING` in the driver's parameter style; and what a time becomes in a row, so that rows
+    are stored exactly as an ORM or Core insert stores them."""
 
     copy_sql: str | None
     copy_types: list[str]
@@ -587,8 +587,8 @@ def _as_copied(moment: datetime) -> datetime:
 
 def _as_sqlite_text(moment: datetime) -> str:
     """An aware time as SQLAlchemy's SQLite `DATETIME` stores the naive UTC time that
-    `UTCDateTime` binds (`2026-12-03 17:00:05.250000`): the same text in half its time, which
-    counts at two times an event."""
+    `UTCDateTime` binds (`2026-12-03 17:00:05.250000`): the same text in half the time of
+    SQLAlchemy's bind processors, on every event's row."""
     return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
